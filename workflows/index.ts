@@ -1,0 +1,2 @@
+// The workflow bundle's entry point: every workflow type praxi registers.
+export { smoke } from './smoke';
