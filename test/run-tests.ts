@@ -31,7 +31,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const t0 = Date.now();
-  console.log('starting the test stack: Temporal dev server, registries, S3 (s3rver), Docker engine');
+  console.log('starting the test stack: Temporal dev server, registries, S3 (MinIO), Docker engine');
   const [temporal, registry, authRegistry, s3, docker] = await Promise.all([
     startTemporal(),
     startRegistry(),
@@ -49,11 +49,12 @@ async function main(): Promise<number> {
       region: s3.region,
       accessKeyId: s3.accessKeyId,
       secretAccessKey: s3.secretAccessKey,
+      server: s3.server,
     },
     docker: { socketPath: docker.socketPath },
   };
   console.log(
-    `stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: temporal ${stack.temporal?.address}, registry ${registry.host}, auth registry ${authRegistry.host}, s3 ${s3.endpoint}`,
+    `stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: temporal ${stack.temporal?.address}, registry ${registry.host}, auth registry ${authRegistry.host}, s3 (${s3.server}) ${s3.endpoint}`,
   );
 
   let code = 1;

@@ -1,6 +1,9 @@
 import {
   bundleWorkflowCode,
+  DefaultLogger,
+  type LogLevel,
   NativeConnection,
+  Runtime,
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
@@ -17,6 +20,30 @@ export const ROLES: readonly Role[] = ['scan', 'infer', 'train'];
  * and training are CPU bound (about one task per core).
  */
 const ACTIVITY_SLOTS: Record<Role, number> = { scan: 16, infer: 2, train: 2 };
+
+let runtimeInstalled = false;
+
+/**
+ * One SDK runtime per process, logging at PRAXI_LOG_LEVEL (default WARN). Activity-only queues are
+ * expected to host no workflows, so the SDK's warning about that is dropped rather than shown to users.
+ */
+export function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.PRAXI_LOG_LEVEL?.toUpperCase() ?? 'WARN') as LogLevel;
+  const logger = new DefaultLogger(level, (entry) => {
+    if (entry.message.startsWith('No workflows registered')) return;
+    const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta)}` : '';
+    process.stderr.write(
+      `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${meta}\n`,
+    );
+  });
+  try {
+    Runtime.install({ logger });
+  } catch {
+    // Already created by an earlier SDK call in this process (tests); keep that one.
+  }
+}
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -46,6 +73,7 @@ export async function createWorkers(
   opts: WorkerSetOptions,
 ): Promise<{ workers: Worker[]; connection: NativeConnection }> {
   const { config } = opts;
+  installRuntime();
   const connection =
     opts.connection ??
     (await NativeConnection.connect({

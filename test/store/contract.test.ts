@@ -87,7 +87,7 @@ function contract(name: string, open: () => Promise<ObjectStore>): void {
 contract('local directory', async () => new LocalStore(tempDir('store')));
 
 let n = 0;
-contract('S3 (s3rver)', async () => {
+contract('S3 (MinIO, or s3rver with PRAXI_TEST_S3=s3rver)', async () => {
   const s3 = await useS3();
   return new S3Store({
     bucket: s3.bucket,
