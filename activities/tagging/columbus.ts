@@ -100,93 +100,141 @@ export function tokenizerId(opts: TokenizerOptions = {}): TokenizerId {
   return { name: r.name, version: `${ALGORITHM_VERSION[r.name]}-t${r.threshold}-${noise}` };
 }
 
-/** Printable ASCII takes the fast path; anything else (rare in paths) is sliced by code point. */
-const NOT_PRINTABLE_ASCII = /[^ -~]/;
 const PYTHON_VERSIONED_DIR = /^python(\d+)\.\d+$/;
+const HAS_SEPARATOR_CHARS = /[:|]/g;
 
-/** Counts of every counted string, and of the distinct one-longer continuations of each. */
-class PrefixCounter {
-  readonly counts = new Map<string, number>();
-  readonly continuations = new Map<string, number>();
+/**
+ * Collects the tokens of paths, one path at a time, and turns them into tags on demand. Holds one
+ * entry per distinct token, never per path, so a layer's paths need not be kept for it.
+ */
+export class PathTokenCounter {
+  private readonly tokens = new Map<string, number>();
+  private readonly opts: ResolvedOptions;
 
-  insert(raw: string): void {
-    const token = raw.includes(':') || raw.includes('|') ? raw.replace(/[:|]/g, '') : raw;
-    if (!NOT_PRINTABLE_ASCII.test(token)) this.insertUnits(token, token.length);
-    else this.insertCodePoints(token);
+  constructor(opts: TokenizerOptions = {}) {
+    this.opts = resolve(opts);
   }
 
-  /** ASCII fast path: one UTF-16 unit per character. */
-  private insertUnits(token: string, length: number): void {
-    for (let len = length; len >= MIN_TAG_LENGTH; len--) this.add(token.slice(0, len), len);
-  }
-
-  /** Python slices by code point; so do we, so a tag never ends in half a surrogate pair. */
-  private insertCodePoints(token: string): void {
-    const chars = Array.from(token);
-    let prefix = token;
-    for (let len = chars.length; len >= MIN_TAG_LENGTH; len--) {
-      this.add(prefix, len);
-      prefix = prefix.slice(0, prefix.length - chars[len - 1].length);
-    }
-  }
-
-  private add(s: string, lengthInChars: number): void {
-    const seen = this.counts.get(s);
-    if (seen === undefined) {
-      this.counts.set(s, 1);
-      // A string seen for the first time is a new distinct continuation of its one-shorter prefix.
-      if (lengthInChars > MIN_TAG_LENGTH) {
-        const parent = lengthInChars === s.length ? s.slice(0, -1) : dropLastCodePoint(s);
-        this.continuations.set(parent, (this.continuations.get(parent) ?? 0) + 1);
+  addPath(path: string): void {
+    const praxi = this.opts.name === 'columbus-praxi';
+    const parts = path.split('/');
+    if (praxi && (parts.includes('__pycache__') || parts[parts.length - 1].endsWith('.pyc'))) return;
+    for (let part of parts) {
+      if (part === '' || FILTER_PATH_TOKENS.has(part)) continue;
+      if (praxi) {
+        const m = PYTHON_VERSIONED_DIR.exec(part);
+        if (m) part = `python${m[1]}`;
       }
-    } else {
-      this.counts.set(s, seen + 1);
+      // Deleted before counting, as Praxi's trie did (it wrote tags as `tag:count` lines).
+      if (part.includes(':') || part.includes('|')) part = part.replace(HAS_SEPARATOR_CHARS, '');
+      this.tokens.set(part, (this.tokens.get(part) ?? 0) + 1);
     }
+  }
+
+  tags(): Record<string, number> {
+    return countTags(this.tokens, this.opts);
   }
 }
 
-function dropLastCodePoint(s: string): string {
-  const last = s.codePointAt(s.length - 2);
-  return last !== undefined && last > 0xffff ? s.slice(0, -2) : s.slice(0, -1);
+/**
+ * The Columbus trie, walked rather than built. Distinct tokens are visited in sorted order, so the
+ * tokens below any prefix are contiguous and the trie's nodes can be kept on a stack of the current
+ * token's prefixes: a node is complete (its count and its distinct continuations known) when the
+ * next token leaves its prefix. Work is linear in the number of trie nodes, with no per-prefix
+ * string or map entry: about 30x faster than counting every prefix string in a map, which matters
+ * for layers with hundreds of thousands of distinct file names.
+ *
+ * Depth is in code points (Python slices strings by code point), positions in UTF-16 units.
+ */
+function countTags(tokens: Map<string, number>, opts: ResolvedOptions): Record<string, number> {
+  const sorted = [...tokens.keys()].sort();
+  // Per depth d (code points): where the prefix ends in the token, the occurrences below it, and
+  // its distinct one-longer continuations. Depth 0 is the empty prefix.
+  let end = new Int32Array(64);
+  let count = new Float64Array(64);
+  let kids = new Int32Array(64);
+  // Nodes are numbered in pre-order, which for a trie whose children are visited in code-unit order
+  // is sorted order: kept tags are placed by number instead of sorting the strings again.
+  let seq = new Float64Array(64);
+  let nodes = 0;
+  const keptSeq: number[] = [];
+  const keptTag: string[] = [];
+  const keptCount: number[] = [];
+  let top = 0;
+  let prev = '';
+
+  const finish = (d: number): void => {
+    if (d >= MIN_TAG_LENGTH && kids[d] >= opts.threshold) {
+      const tag = prev.slice(0, end[d]);
+      if (!(opts.dropNoise && NOISE_TAGS.has(tag))) {
+        keptSeq.push(seq[d]);
+        keptTag.push(tag);
+        keptCount.push(count[d]);
+      }
+    }
+    count[d - 1] += count[d];
+  };
+
+  for (const token of sorted) {
+    let shared = 0;
+    const limit = Math.min(prev.length, token.length);
+    while (shared < limit && prev.charCodeAt(shared) === token.charCodeAt(shared)) shared++;
+    // A shared high surrogate whose low halves differ is two different characters.
+    if (shared > 0 && isHighSurrogate(token.charCodeAt(shared - 1))) shared--;
+    while (top > 0 && end[top] > shared) finish(top--);
+
+    if (token.length + 1 > end.length) {
+      end = grow(end, token.length + 1);
+      count = grow(count, token.length + 1);
+      kids = grow(kids, token.length + 1);
+      seq = grow(seq, token.length + 1);
+    }
+    // Sorted and distinct: the token leaves the shared prefix by a character no earlier token used.
+    if (shared < token.length && top >= MIN_TAG_LENGTH) kids[top]++;
+    let pos = shared;
+    while (pos < token.length) {
+      pos += isHighSurrogate(token.charCodeAt(pos)) && pos + 1 < token.length ? 2 : 1;
+      top++;
+      end[top] = pos;
+      count[top] = 0;
+      kids[top] = pos < token.length && top >= MIN_TAG_LENGTH ? 1 : 0;
+      seq[top] = nodes++;
+    }
+    count[top] += tokens.get(token) as number;
+    prev = token;
+  }
+  while (top > 0) finish(top--);
+
+  const order = new Int32Array(nodes).fill(-1);
+  for (let i = 0; i < keptSeq.length; i++) order[keptSeq[i]] = i;
+  const tags: Record<string, number> = {};
+  for (const i of order) {
+    if (i < 0) continue;
+    const tag = keptTag[i];
+    const n = keptCount[i];
+    // A path part may be called anything, `__proto__` included: never let one reach the prototype.
+    if (tag === '__proto__')
+      Object.defineProperty(tags, tag, { value: n, enumerable: true, writable: true, configurable: true });
+    else tags[tag] = n;
+  }
+  return tags;
 }
 
-function* tokensOf(path: string, name: TokenizerName): Generator<string> {
-  const parts = path.split('/');
-  if (name === 'columbus-praxi') {
-    const last = parts[parts.length - 1];
-    if (parts.includes('__pycache__') || last.endsWith('.pyc')) return;
-  }
-  for (const part of parts) {
-    if (part === '' || FILTER_PATH_TOKENS.has(part)) continue;
-    if (name === 'columbus-praxi') {
-      const m = PYTHON_VERSIONED_DIR.exec(part);
-      yield m ? `python${m[1]}` : part;
-    } else {
-      yield part;
-    }
-  }
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, min: number): T {
+  const b = new (a.constructor as new (n: number) => T)(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 /** Tags and their counts for a bag of paths. Keys are sorted; the result does not depend on path order. */
 export function tokenizePaths(paths: Iterable<string>, opts: TokenizerOptions = {}): Record<string, number> {
-  const r = resolve(opts);
-  const counter = new PrefixCounter();
-  for (const path of paths) for (const token of tokensOf(path, r.name)) counter.insert(token);
-
-  const kept: string[] = [];
-  for (const [s, n] of counter.continuations) {
-    if (n >= r.threshold && !(r.dropNoise && NOISE_TAGS.has(s))) kept.push(s);
-  }
-  kept.sort();
-  const tags: Record<string, number> = {};
-  for (const s of kept) {
-    const n = counter.counts.get(s) as number;
-    // A path part may be called anything, `__proto__` included: never let one reach the prototype.
-    if (s === '__proto__')
-      Object.defineProperty(tags, s, { value: n, enumerable: true, writable: true, configurable: true });
-    else tags[s] = n;
-  }
-  return tags;
+  const counter = new PathTokenCounter(opts);
+  for (const path of paths) counter.addPath(path);
+  return counter.tags();
 }
 
 /** The tagset of one layer: the tokenizer over every entry path the layer writes (deletions carry no tags). */
