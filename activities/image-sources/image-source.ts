@@ -5,7 +5,7 @@ export interface LayerHandle {
   /** Digest of the stored blob (`sha256:...`); the cache key for its tagset. */
   digest: string;
   mediaType: string;
-  /** Stored size in bytes when known. */
+  /** Stored size in bytes when known; -1 when the source cannot tell before reading (the Docker engine). */
   size: number;
   /** A fresh stream of the blob's bytes, verified against `digest` as it is read. */
   open(): Promise<Readable>;
