@@ -74,7 +74,6 @@ export function isDigest(s: string): boolean {
 /** Parses any supported reference form; throws BadInputError('BAD_REFERENCE') saying what is wrong. */
 export function parseImageRef(input: string): ImageRef {
   if (typeof input !== 'string' || input.trim() === '') bad(String(input), 'it is empty');
-  if (input !== input.trim() || /\s/.test(input)) bad(input, 'it contains whitespace');
   const transport = /^(docker-daemon|docker-archive|oci-archive|oci|docker):(.*)$/.exec(input);
   if (transport) {
     const [, kind, rest] = transport;
@@ -103,6 +102,7 @@ export function parseImageRef(input: string): ImageRef {
 
 /** Parses a plain registry reference only (no transport prefix), e.g. for `praxi scan HOST/REPO:TAG`. */
 export function parseRegistryRef(text: string, input = text): RegistryRef {
+  if (/\s/.test(text)) bad(input, 'it contains whitespace');
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');

@@ -61,7 +61,8 @@ export class RegistryTransport {
       retryMaxDelayMs: 10_000,
       maxRetryAfterMs: 60_000,
       userAgent: 'praxi',
-      ...opts,
+      // An option passed as undefined means "default", not "unset".
+      ...(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as TransportOptions),
     };
   }
 
