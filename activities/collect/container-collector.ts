@@ -1,0 +1,128 @@
+import type Docker from 'dockerode';
+import { BadInputError } from '../errors';
+import type { ObjectStore } from '../store';
+import { changesetOf } from './base-images';
+import { runInContainer } from './container-run';
+import { installedLabels, isRecordFile } from './install-records';
+import { type Recipe, recipeLabels, type RecipeOutcome } from './recipe';
+import { loadOutcome, saveFailure, saveSample } from './results';
+import { variantByName } from './variants';
+
+export interface CollectorOptions {
+  /** Per-install limit; the container is killed and the recipe recorded as failed with reason `timeout`. */
+  timeoutMs: number;
+  /** Override the variant's base image (tests use a small busybox base). */
+  image?: string;
+  /** Override the install command (tests use one whose effect they know exactly). */
+  command?: string;
+}
+
+/**
+ * Runs one container recipe and records its outcome in the store, idempotently: when an outcome for
+ * the recipe id exists it is returned unchanged and nothing runs. An install that fails (non-zero
+ * exit, timeout, nothing installed) gives a recorded Failure with its reason, never an exception;
+ * only faults of the machinery itself (the engine unreachable, the store failing) throw, and retry.
+ */
+export async function runRecipe(
+  docker: Docker,
+  store: ObjectStore,
+  recipe: Recipe,
+  opts: CollectorOptions,
+): Promise<RecipeOutcome> {
+  const done = await loadOutcome(store, recipe.id);
+  if (done) return done;
+  if (recipe.method !== 'container' || recipe.kind !== 'install') {
+    throw new BadInputError(
+      `runRecipe runs container installs; ${recipe.id} is ${recipe.method} ${recipe.kind}`,
+    );
+  }
+  const variant = variantByName(recipe.variant);
+  const r = await runInContainer(docker, {
+    image: opts.image ?? variant.baseImage,
+    command: opts.command ?? variant.installCommand(recipe.packages),
+    timeoutMs: opts.timeoutMs,
+    capture: isRecordFile,
+  });
+  if (r.timedOut) {
+    return saveFailure(
+      store,
+      recipe,
+      'timeout',
+      `no result after ${opts.timeoutMs} ms\n${r.log}`,
+      r.durationMs,
+    );
+  }
+  if (r.exitCode !== 0) {
+    return saveFailure(store, recipe, classifyInstallFailure(r.log, r.exitCode), r.log, r.durationMs);
+  }
+  if (r.changes.entries.length === 0) {
+    return saveFailure(store, recipe, 'install changed nothing', r.log, r.durationMs);
+  }
+  const requested = new Set(recipeLabels(recipe.packages));
+  const installed = installedLabels(
+    r.changes.entries.map((e) => e.path),
+    r.captured,
+  );
+  const also = installed.filter((l) => !requested.has(l));
+  return saveSample(
+    store,
+    recipe,
+    changesetOf(r.changes.entries, r.changes.deletions, recipe.id),
+    also,
+    r.durationMs,
+  );
+}
+
+/** A short, groupable reason from an installer's log. */
+export function classifyInstallFailure(log: string, exitCode: number): string {
+  const rules: Array<[RegExp, string]> = [
+    [
+      /Failed (to )?build|error: subprocess-exited-with-error|Building wheel .* error|legacy-install-failure/i,
+      'sdist build failed',
+    ],
+    [/No matching distribution|Could not find a version that satisfies/i, 'version not found'],
+    [/requires a different Python|Requires-Python/i, 'python version unsupported'],
+    [/ETARGET|No matching version found|E404|404 Not Found - GET/i, 'version not found'],
+    [/npm ERR! code ELIFECYCLE|npm ERR! command failed|install script/i, 'install script failed'],
+    [/EBADENGINE|Unsupported engine/i, 'node version unsupported'],
+    [
+      /Unable to locate package|Version '.*' for '.*' was not found|has no installation candidate/i,
+      'version not found',
+    ],
+    [/unmet dependencies|Depends:.*but it is not/i, 'unmet dependencies'],
+    [
+      /post-installation script .* returned error|subprocess .* returned error exit status/i,
+      'maintainer script failed',
+    ],
+    [
+      /Temporary failure resolving|Could not resolve|ECONNRESET|ETIMEDOUT|Connection (reset|refused)|Read timed out/i,
+      'network error',
+    ],
+    [/No space left on device/i, 'disk full'],
+  ];
+  for (const [re, reason] of rules) if (re.test(log)) return reason;
+  return `install exited with ${exitCode}`;
+}
+
+/**
+ * Runs many recipes with bounded concurrency; outcomes come back in input order. Use for scripts
+ * and tests; the workflow runs each recipe as its own activity instead.
+ */
+export async function runRecipes<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<RecipeOutcome>,
+  onDone?: (outcome: RecipeOutcome, index: number) => void,
+): Promise<RecipeOutcome[]> {
+  const out: RecipeOutcome[] = new Array(items.length);
+  let next = 0;
+  async function lane(): Promise<void> {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i], i);
+      onDone?.(out[i], i);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
+  return out;
+}
