@@ -110,6 +110,14 @@ export const ConfigSchema = z
         outdatedVersionsBehind: z.number().int().min(1).default(3),
         /** Flag a finding whose version is this many days older than the latest (when dates are known). */
         outdatedDaysBehind: z.number().int().min(1).default(365),
+        /** Rating for advisories no source rated (no CVSS vector, no database severity). */
+        defaultSeverity: z.enum(['LOW', 'MODERATE', 'HIGH', 'CRITICAL']).default('MODERATE'),
+        /** A directory of latest-<ecosystem>.json files (praxi.latest/v1) replacing the shipped ones. */
+        latestVersionsDir: z.string().optional(),
+        /** A PyPI-compatible JSON API root (`<root>/pypi/NAME/json`) asked for releases; off when unset. */
+        pypiJsonApi: z.url().optional(),
+        /** An npm registry root (`<root>/NAME`) asked for releases; off when unset. */
+        npmRegistry: z.url().optional(),
       })
       .strict()
       .prefault({}),
@@ -120,6 +128,10 @@ export const ConfigSchema = z
         /** JSON POST target; its HMAC secret comes from PRAXI_WEBHOOK_SECRET or webhookSecretFile. */
         webhookUrl: z.url().optional(),
         webhookSecretFile: z.string().optional(),
+        /** POST attempts per alarm (exponential backoff between them) before the delivery counts as failed. */
+        webhookMaxAttempts: z.number().int().min(1).max(20).default(5),
+        /** Raise alarms (severity LOW) for outdated packages too, not only vulnerable ones. */
+        outdated: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

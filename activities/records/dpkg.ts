@@ -17,8 +17,8 @@ const STATUS_D_RE = /(?:^|\/)var\/lib\/dpkg\/status\.d\/[^/]+$/;
 export const dpkgCataloger: Cataloger = {
   name: 'dpkg-db',
   matches: (p) => STATUS_RE.test(p) || (STATUS_D_RE.test(p) && !p.endsWith('.md5sums')),
-  // A full Debian desktop's status file is a few MB; 64 MiB is far beyond any real one.
-  maxBytes: 64 * 1024 * 1024,
+  // A full Debian desktop's status file is a few MB; 16 MiB is far beyond any real one.
+  maxBytes: 16 * 1024 * 1024,
   parse(path, data): PackageRecord[] {
     const out: PackageRecord[] = [];
     for (const stanza of parseHeaderBlocks(data.toString('utf8'))) {

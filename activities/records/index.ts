@@ -11,6 +11,12 @@ export { pythonCataloger } from './python';
 export const CATALOGERS: readonly Cataloger[] = [pythonCataloger, dpkgCataloger, npmCataloger];
 
 /**
+ * The largest file any cataloger reads: pass it as the layer reader's `maxContentBytes` (its 1 MiB
+ * default would skip a large dpkg status file).
+ */
+export const RECORDS_MAX_CONTENT_BYTES = Math.max(...CATALOGERS.map((c) => c.maxBytes));
+
+/**
  * What the layer reader should hand over: a record file of some cataloger, no larger than that
  * cataloger reads. Everything else stays in the stream unread.
  */

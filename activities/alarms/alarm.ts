@@ -1,0 +1,44 @@
+import type { Ecosystem } from '../../models/label';
+import type { Severity } from '../risk/severity';
+
+/**
+ * One alarm: an image holds a vulnerable or outdated package. There is one per (image digest,
+ * advisory) ever: `key` is that pair, and the store keeps a marker under it (see ./dedupe).
+ * Part of the report format `praxi.report/v1` and of the webhook body.
+ */
+export type AlarmKind = 'vulnerable' | 'outdated';
+
+export interface Alarm {
+  /** `<manifest digest>/<advisory id>`: stable across rescans and refreshes; webhook receivers dedupe on it. */
+  key: string;
+  kind: AlarmKind;
+  imageDigest: string;
+  /** Repository (`host/name`) the image was scanned from, when known. */
+  repository?: string;
+  /** An advisory id, or `outdated:ECOSYSTEM:NAME==VERSION` for outdated packages. */
+  advisoryId: string;
+  aliases?: string[];
+  package: {
+    ecosystem: Ecosystem;
+    name: string;
+    version: string;
+    layerIndex?: number;
+    layerDigest?: string;
+    evidence?: 'ml' | 'metadata' | 'both';
+    score?: number;
+  };
+  severity: Severity;
+  summary?: string;
+  /** Versions that fix it (vulnerable) or the latest known version (outdated). */
+  fixed?: string[];
+  url?: string;
+  raisedAt: string;
+}
+
+export function alarmKey(imageDigest: string, advisoryId: string): string {
+  return `${imageDigest}/${advisoryId}`;
+}
+
+export function outdatedAdvisoryId(ecosystem: Ecosystem, name: string, version: string): string {
+  return `outdated:${ecosystem}:${name}==${version}`;
+}

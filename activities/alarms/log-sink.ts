@@ -1,0 +1,24 @@
+import type { Alarm } from './alarm';
+import type { AlarmSink } from './sinks';
+
+/** One JSON line per alarm (`{"msg":"praxi alarm",...}`), for log pipelines that parse JSON. */
+export class LogSink implements AlarmSink {
+  readonly name = 'log';
+  constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
+
+  async deliver(alarm: Alarm): Promise<void> {
+    this.write(
+      JSON.stringify({
+        msg: 'praxi alarm',
+        severity: alarm.severity,
+        kind: alarm.kind,
+        key: alarm.key,
+        image: alarm.imageDigest,
+        ...(alarm.repository ? { repository: alarm.repository } : {}),
+        advisory: alarm.advisoryId,
+        package: `${alarm.package.ecosystem}:${alarm.package.name}==${alarm.package.version}`,
+        ...(alarm.fixed?.length ? { fixed: alarm.fixed } : {}),
+      }),
+    );
+  }
+}

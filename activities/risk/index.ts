@@ -1,0 +1,10 @@
+export * from './advisory';
+export * from './advisory-db';
+export * from './assess';
+export * from './match';
+export * from './osv';
+export * from './outdated';
+export * from './refresh';
+export * from './severity';
+export { compareVersions, VERSION_SCHEMES } from './versions';
+export { compareDebianVersions, parseDebianVersion } from './debian-version';

@@ -1,0 +1,88 @@
+import { type Alarm, alarmKey } from '../alarms/alarm';
+import { aboveThreshold } from '../alarms/deliver';
+import { dedupeAlarms } from '../alarms/dedupe';
+import { isPraxiError } from '../errors';
+import { type Inventory, listInventoryKeys } from '../reports/report-store';
+import type { ObjectStore } from '../store/object-store';
+import { type AdvisoryIndex, matchPackage } from './match';
+import type { Severity } from './severity';
+
+export interface RematchOptions {
+  minSeverity: Severity;
+  defaultSeverity: Severity;
+  /** Who raises the alarms (the refresh workflow's id): see activities/alarms/dedupe. */
+  claimant: string;
+  now?: Date;
+}
+
+export interface RematchResult {
+  imagesChecked: number;
+  /** Vulnerable packages found across all inventories, new or not. */
+  matches: number;
+  /** Alarms never raised before for their (image, advisory): the caller delivers these. */
+  newAlarms: Alarm[];
+  /** Inventories that could not be read, with why; the others are still checked. */
+  problems: Array<{ key: string; message: string }>;
+}
+
+/**
+ * Matches every stored inventory against an advisory set, without rescanning any image, and claims
+ * the alarms not raised before. An advisory already alarmed for an image (by its scan or an earlier
+ * refresh) stays silent, so a refresh that adds one advisory raises exactly the alarms it causes.
+ */
+export async function rematchInventories(
+  store: ObjectStore,
+  db: AdvisoryIndex,
+  opts: RematchOptions,
+): Promise<RematchResult> {
+  const raisedAt = (opts.now ?? new Date()).toISOString();
+  const result: RematchResult = { imagesChecked: 0, matches: 0, newAlarms: [], problems: [] };
+  for (const key of await listInventoryKeys(store)) {
+    let inv: Inventory;
+    try {
+      inv = JSON.parse((await store.get(key)).toString('utf8')) as Inventory;
+      if (inv.schema !== 'praxi.inventory/v1') throw new Error(`unknown schema ${String(inv.schema)}`);
+    } catch (e) {
+      if (isPraxiError(e) && e.code === 'KEY_NOT_FOUND') continue; // deleted while listing
+      result.problems.push({ key, message: (e as Error).message });
+      continue;
+    }
+    result.imagesChecked++;
+    const candidates = new Map<string, Alarm>();
+    for (const p of [...inv.packages].sort((a, b) => a.layerIndex - b.layerIndex)) {
+      for (const hit of matchPackage(db, p, { defaultSeverity: opts.defaultSeverity })) {
+        result.matches++;
+        const k = alarmKey(inv.manifestDigest, hit.id);
+        if (candidates.has(k)) continue;
+        candidates.set(k, {
+          key: k,
+          kind: 'vulnerable',
+          imageDigest: inv.manifestDigest,
+          ...(inv.repository ? { repository: inv.repository } : {}),
+          advisoryId: hit.id,
+          aliases: hit.aliases,
+          package: {
+            ecosystem: p.ecosystem,
+            name: p.name,
+            version: p.version,
+            layerIndex: p.layerIndex,
+            layerDigest: p.layerDigest,
+            evidence: p.evidence,
+            score: p.score,
+          },
+          severity: hit.severity,
+          ...(hit.summary ? { summary: hit.summary } : {}),
+          fixed: hit.fixed,
+          ...(hit.url ? { url: hit.url } : {}),
+          raisedAt,
+        });
+      }
+    }
+    const fresh = await dedupeAlarms(store, aboveThreshold([...candidates.values()], opts.minSeverity), {
+      claimant: opts.claimant,
+      now: opts.now,
+    });
+    result.newAlarms.push(...fresh);
+  }
+  return result;
+}
