@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
-import { extract as tarExtract, type Header } from 'tar-stream';
 import { CorruptContentError } from '../errors';
-import type { Changeset, ChangesetEntry, EntryType } from './changeset';
+import type { Changeset, ChangesetEntry } from './changeset';
 import { type Compression, detectCompression, MAGIC_BYTES } from './compression';
 import { type Decoder, openDecoder, type ZstdDecoder } from './decoders';
 import { normaliseLayerPath, whiteoutOf } from './paths';
+import { TarFormatError, type TarMember, TarParser } from './tar-parser';
 
 export interface ReadLayerOptions {
   /** The blob's digest: named in every error and recorded in the changeset. */
@@ -43,8 +43,6 @@ export interface LayerRead extends Changeset {
 
 export const DEFAULT_MAX_CONTENT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_TOTAL_CONTENT_BYTES = 32 * 1024 * 1024;
-/** No single file in a container layer is a tebibyte: a size field past this is a corrupt header. */
-export const MAX_MEMBER_SIZE = 2 ** 40;
 
 const MEDIA_TYPE_FOR: Record<Compression, string> = {
   gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
@@ -85,13 +83,47 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
   let contentTotal = 0;
 
   const decoder: Decoder = openDecoder(compression, layerDigest, opts.zstd);
-  const tar = tarExtract();
 
   return new Promise<LayerRead>((resolve, reject) => {
     let settled = false;
-    let decodedEnded = false;
-    let tarFinished = false;
+    let tarEnded = false;
     let decoderDone = false;
+    let wanted: { path: string; chunks: Buffer[] } | null = null;
+
+    const parser = new TarParser({
+      member: (m) => {
+        wanted = recordMember(m);
+        return wanted !== null;
+      },
+      data: (chunk) => wanted?.chunks.push(Buffer.from(chunk)),
+      end: () => {
+        if (wanted) result.contents.push({ path: wanted.path, data: Buffer.concat(wanted.chunks) });
+        wanted = null;
+      },
+    });
+
+    /** Adds the member to the changeset; returns where to collect its content when that is wanted. */
+    const recordMember = (m: TarMember): { path: string; chunks: Buffer[] } | null => {
+      const path = normaliseLayerPath(m.name);
+      if (path === '') return null; // the root directory itself
+      const whiteout = whiteoutOf(path);
+      if (whiteout) {
+        if (whiteout.kind !== 'meta') result.deletions.push(whiteout.path);
+        return null;
+      }
+      const entry: ChangesetEntry = { path, type: m.type, size: m.size, mode: m.mode };
+      if (m.linkname && (m.type === 'symlink' || m.type === 'hardlink')) {
+        entry.linkname = m.type === 'hardlink' ? normaliseLayerPath(m.linkname) : m.linkname;
+      }
+      result.entries.push(entry);
+      if (m.type !== 'file' || !opts.wantContent || !opts.wantContent(path, m.size)) return null;
+      if (m.size > maxContent || contentTotal + m.size > maxTotal) {
+        result.skippedContents.push({ path, size: m.size });
+        return null;
+      }
+      contentTotal += m.size;
+      return { path, chunks: [] };
+    };
 
     const cleanup = (failed: boolean): void => {
       signal?.removeEventListener('abort', onAbort);
@@ -99,7 +131,6 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
       source.unpipe(decoder.input);
       source.destroy();
       decoder.destroy();
-      tar.destroy();
     };
     const fail = (e: unknown): void => {
       if (settled) return;
@@ -108,18 +139,13 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
       reject(e);
     };
     const maybeDone = (): void => {
-      if (settled || !tarFinished || !decoderDone) return;
+      if (settled || !tarEnded || !decoderDone) return;
       settled = true;
       cleanup(false);
       resolve(result);
     };
     const onAbort = (): void => fail(signal?.reason ?? new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
-
-    const countBytes = (chunk: Buffer): void => {
-      result.bytes += chunk.length;
-      opts.onProgress?.(result.bytes);
-    };
 
     // The source's own failures pass through untouched: the caller knows their type best.
     source.on('error', fail);
@@ -128,86 +154,37 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
       maybeDone();
     }, fail);
 
+    const tarFailed = (e: unknown): void => {
+      const typed = tarError(layerDigest, e);
+      // When the decoder stopped early, its own verdict (a zstd exit status) explains the tar
+      // error better than "truncated"; it is due any moment.
+      decoder.done.then(() => fail(typed), fail);
+    };
+    // Parsed synchronously in the decompressor's data callback: no per-member streams or promises.
     decoder.output.on('data', (chunk: Buffer) => {
-      if (!tar.write(chunk)) decoder.output.pause();
+      if (settled) return;
+      try {
+        parser.write(chunk);
+      } catch (e) {
+        fail(tarError(layerDigest, e));
+      }
     });
-    tar.on('drain', () => decoder.output.resume());
     decoder.output.on('end', () => {
-      decodedEnded = true;
-      tar.end(undefined); // streamx: end() with no final chunk
-    });
-    tar.on('finish', () => {
-      tarFinished = true;
+      if (settled) return;
+      try {
+        parser.end();
+      } catch (e) {
+        tarFailed(e);
+        return;
+      }
+      tarEnded = true;
       maybeDone();
     });
-    tar.on('error', (e: Error) => {
-      const typed = tarError(layerDigest, e);
-      // When the decoder's output ended early, the decoder's own verdict (a zstd exit status)
-      // explains the tar error better than "unexpected end"; it is due any moment.
-      if (decodedEnded) decoder.done.then(() => fail(typed), fail);
-      else fail(typed);
-    });
 
-    tar.on('entry', (header, stream, next) => {
-      let wanted = false;
-      try {
-        wanted = recordEntry(header);
-      } catch (e) {
-        fail(e);
-        return;
-      }
-      // tar-stream streams no data for empty members and directories: nothing to drain.
-      if (header.size === 0 || header.type === 'directory') {
-        next();
-        return;
-      }
-      // The parser destroys a member's stream with its own error when it fails; that error is
-      // handled once, on the parser. Without a listener here it would surface as uncaught.
-      stream.on('error', ignore);
-      if (!wanted) {
-        // Drained in flowing mode; tar-stream sequences the next header after this member's data.
-        stream.resume();
-        next();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        result.contents.push({ path: normaliseLayerPath(header.name), data: Buffer.concat(chunks) });
-        next();
-      });
-    });
-
-    /** Adds the member to the changeset; true when its content is to be kept. */
-    const recordEntry = (header: Header): boolean => {
-      const size = header.size ?? 0;
-      if (!Number.isSafeInteger(size) || size < 0 || size > MAX_MEMBER_SIZE) {
-        throw new CorruptContentError(
-          `layer ${layerDigest}: tar member ${JSON.stringify(header.name)} has an impossible size field (${size})`,
-        );
-      }
-      const path = normaliseLayerPath(header.name);
-      if (path === '') return false; // the root directory itself
-      const whiteout = whiteoutOf(path);
-      if (whiteout) {
-        if (whiteout.kind !== 'meta') result.deletions.push(whiteout.path);
-        return false;
-      }
-      const type = entryType(header.type);
-      const entry: ChangesetEntry = { path, type, size, mode: header.mode ?? 0 };
-      if (header.linkname) {
-        entry.linkname = type === 'hardlink' ? normaliseLayerPath(header.linkname) : header.linkname;
-      }
-      result.entries.push(entry);
-      if (type !== 'file' || !opts.wantContent || !opts.wantContent(path, size)) return false;
-      if (size > maxContent || contentTotal + size > maxTotal) {
-        result.skippedContents.push({ path, size });
-        return false;
-      }
-      contentTotal += size;
-      return true;
+    const countBytes = (chunk: Buffer): void => {
+      result.bytes += chunk.length;
+      opts.onProgress?.(result.bytes);
     };
-
     // Feed the decoder: first the bytes read to sniff the format, then the rest of the source.
     for (const chunk of head.chunks) {
       countBytes(chunk);
@@ -222,33 +199,9 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
   });
 }
 
-function ignore(): void {}
-
-function entryType(type: Header['type']): EntryType {
-  switch (type) {
-    case 'file':
-    case 'contiguous-file':
-      return 'file';
-    case 'directory':
-      return 'dir';
-    case 'symlink':
-      return 'symlink';
-    case 'link':
-      return 'hardlink';
-    default:
-      return 'other';
-  }
-}
-
-function tarError(layerDigest: string, e: Error): CorruptContentError {
-  const m = e.message;
-  let what: string;
-  if (/unexpected end/i.test(m)) what = 'tar stream is truncated (ends inside a member)';
-  else if (/exceeds max size/i.test(m)) what = 'a PAX or GNU long-name header is larger than 4 MiB';
-  else if (m === 'Invalid header') what = 'a tar header has an invalid size field';
-  else if (/invalid tar header/i.test(m)) what = `not a valid tar header (bad checksum or format): ${m}`;
-  else what = `tar parse error: ${m}`;
-  return new CorruptContentError(`layer ${layerDigest}: ${what}`, 'CORRUPT_CONTENT', e);
+function tarError(layerDigest: string, e: unknown): CorruptContentError {
+  const reason = e instanceof TarFormatError ? e.reason : `tar parse error: ${(e as Error).message}`;
+  return new CorruptContentError(`layer ${layerDigest}: ${reason}`, 'CORRUPT_CONTENT', e);
 }
 
 /**

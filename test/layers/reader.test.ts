@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -368,5 +369,55 @@ describe('layer reader: content limits and memory', () => {
     const contentBytes = members * payload.length;
     assert.ok(peak < 160 * 1024 * 1024, `peak growth ${Math.round(peak / 2 ** 20)} MiB`);
     assert.ok(peak < contentBytes, 'less than the contents it read');
+  });
+});
+
+describe('layer reader: archives written by GNU tar', () => {
+  it('reads gnu, posix (pax) and v7-era ustar archives of the same tree alike, with 1-byte chunks too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'praxi-gnutar-'));
+    try {
+      const long = join('opt', 'x'.repeat(120), 'y'.repeat(150));
+      mkdirSync(join(dir, long), { recursive: true });
+      writeFileSync(join(dir, long, 'data.bin'), Buffer.alloc(3000, 9));
+      writeFileSync(join(dir, 'opt', 'small'), 'small');
+      symlinkSync('small', join(dir, 'opt', 'sym'));
+      linkSync(join(dir, 'opt', 'small'), join(dir, 'opt', 'hard'));
+      const listing = (format: string) =>
+        execFileSync('tar', [`--format=${format}`, '--sort=name', '-C', dir, '-cf', '-', '.'], {
+          maxBuffer: 1 << 26,
+        });
+      const expected = [
+        'opt',
+        'opt/hard',
+        `${long}`,
+        `${long}/data.bin`,
+        'opt/small',
+        'opt/sym',
+        `opt/${'x'.repeat(120)}`,
+      ].sort();
+      for (const format of ['gnu', 'posix']) {
+        const blob = listing(format);
+        for (const chunk of [65536, 1]) {
+          const r = await readLayer(
+            blobStream(blob, chunk),
+            opts({ wantContent: (p) => p.endsWith('data.bin') }),
+          );
+          assert.deepEqual(r.entries.map((e) => e.path).sort(), expected, `${format}, ${chunk}-byte chunks`);
+          const byPath = new Map(r.entries.map((e) => [e.path, e]));
+          assert.equal(byPath.get('opt/sym')?.linkname, 'small');
+          assert.equal(byPath.get('opt/sym')?.type, 'symlink');
+          // GNU tar stores the second name of a hard-linked file as a link to the first.
+          const linked = [byPath.get('opt/hard'), byPath.get('opt/small')].map((e) => e?.type).sort();
+          assert.deepEqual(linked, ['file', 'hardlink']);
+          assert.equal(byPath.get(`${long}/data.bin`)?.size, 3000);
+          assert.deepEqual(
+            r.contents.map((c) => c.data.length),
+            [3000],
+          );
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
