@@ -124,3 +124,22 @@ export function blobStream(buf: Buffer, chunkSize = 7919): Readable {
     })(),
   );
 }
+
+/**
+ * Headers for many same-sized regular files, fast: one template, the name patched in and the
+ * checksum adjusted by the name's bytes (for generating huge layers in tests and benchmarks).
+ */
+export function fileHeaderFactory(size: number): (name: string) => Buffer {
+  const template = rawHeader({ name: '', size });
+  template.fill(0x20, 148, 156);
+  let base = 0;
+  for (const byte of template) base += byte;
+  return (name: string) => {
+    const h = Buffer.from(template);
+    const n = h.write(name, 0, 100, 'utf8');
+    let sum = base;
+    for (let i = 0; i < n; i++) sum += h[i];
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+    return h;
+  };
+}
