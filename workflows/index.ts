@@ -1,2 +1,4 @@
 // The workflow bundle's entry point: every workflow type praxi registers.
 export { smoke } from './smoke';
+export { scanImage } from './scan-image';
+export { scanRegistry } from './scan-registry';

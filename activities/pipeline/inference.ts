@@ -1,0 +1,86 @@
+import { BadInputError } from '../errors';
+import type { ObjectStore } from '../store/object-store';
+import { getJson } from '../store/object-store';
+import type { Tagset } from '../tagging/tagset';
+import { loadModel, type Model } from '../../models/model';
+import { currentVersion } from '../../models/registry';
+import { logit } from '../../models/xgboost/trees';
+import { DEFAULT_THRESHOLD } from '../../models/merge';
+import type { ExpertBatch, ExpertScore, Finding } from './scan-types';
+
+/** Experts per inference activity: big enough that a typical layer needs one or two, small enough to spread. */
+export const DEFAULT_BATCH_SIZE = 256;
+
+export async function resolveModelVersion(store: ObjectStore, pinned?: string): Promise<string> {
+  if (pinned) return pinned;
+  const v = await currentVersion(store);
+  if (!v) {
+    throw new BadInputError(
+      `no model published in ${store.location}: run \`praxi models install-pretrained\` or \`praxi train full DATA\``,
+    );
+  }
+  return v;
+}
+
+/** The experts each layer reaches through the selector, cut into batches for fan-out. */
+export async function selectExperts(
+  store: ObjectStore,
+  modelVersion: string,
+  layers: Array<{ index: number; tagsetKey: string }>,
+  batchSize = DEFAULT_BATCH_SIZE,
+): Promise<ExpertBatch[]> {
+  const model = await loadModel(store, modelVersion);
+  const batches: ExpertBatch[] = [];
+  for (const layer of layers) {
+    const tagset = await getJson<Tagset>(store, layer.tagsetKey);
+    const experts = model.select(tagset);
+    for (let i = 0; i < experts.length; i += batchSize) {
+      batches.push({
+        layerIndex: layer.index,
+        tagsetKey: layer.tagsetKey,
+        experts: experts.slice(i, i + batchSize),
+      });
+    }
+  }
+  return batches;
+}
+
+/**
+ * Runs a batch of experts on one layer and keeps only the outputs that clear their label's calibrated
+ * threshold: everything else would be dropped by merging anyway, and history stays small.
+ */
+export async function runExperts(
+  store: ObjectStore,
+  modelVersion: string,
+  batch: ExpertBatch,
+): Promise<ExpertScore[]> {
+  const model = await loadModel(store, modelVersion);
+  const tagset = await getJson<Tagset>(store, batch.tagsetKey);
+  const thresholds = model.manifest.calibration.thresholds;
+  return model
+    .predictExperts(tagset, batch.experts)
+    .filter((r) => r.margin >= logit(thresholds[r.label] ?? DEFAULT_THRESHOLD))
+    .map((r) => ({ label: r.label, expert: r.expert, margin: r.margin }));
+}
+
+/** Calibration and arbitration across all experts' candidates for one layer. */
+export async function mergeLayer(
+  store: ObjectStore,
+  model: Model,
+  tagsetKey: string,
+  scores: ExpertScore[],
+): Promise<Finding[]> {
+  const tagset = await getJson<Tagset>(store, tagsetKey);
+  return model.merge(scores, tagset).map((p) => ({
+    ecosystem: p.ecosystem,
+    name: p.name,
+    version: p.version,
+    score: round(p.score),
+    evidence: 'ml' as const,
+    expert: p.expert,
+  }));
+}
+
+export function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
