@@ -4,3 +4,4 @@ export { REPORT_JSON_SCHEMA } from './report-schema';
 export { purlOf, toCycloneDx } from './cyclonedx';
 export { formatReportTable } from './table';
 export * from './report-store';
+export { isValidReport, reportSchemaErrors } from './validate';

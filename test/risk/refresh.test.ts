@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { LogSink, alarmsFromReport, deliverAlarms, raiseAlarms } from '../../activities/alarms';
+import { writeReport } from '../../activities/reports';
+import {
+  assessImage,
+  defaultAdvisorySource,
+  openAdvisoryDb,
+  rematchInventories,
+  syncAdvisories,
+} from '../../activities/risk';
+import { LocalStore } from '../../activities/store';
+import { tempDir } from '../harness/process';
+
+const DIGEST = 'sha256:' + 'c'.repeat(64);
+const opts = { minSeverity: 'LOW' as const, defaultSeverity: 'MODERATE' as const };
+
+describe('refreshAdvisories: re-matching stored inventories without rescanning', () => {
+  it('an added advisory raises exactly one new alarm for an already-scanned image; a second refresh raises none', async () => {
+    const store = new LocalStore(tempDir('refresh-store'));
+    // Advisory set 1: werkzeug's real advisories from the shared snapshot.
+    const osvDir = tempDir('refresh-osv');
+    cpSync(path.join(defaultAdvisorySource(), 'vulns', 'werkzeug'), path.join(osvDir, 'werkzeug'), {
+      recursive: true,
+    });
+    const first = await syncAdvisories(store, osvDir);
+    assert.ok(first.count >= 1);
+
+    // The scan: findings per layer, matched, reported, alarms raised.
+    const db1 = await openAdvisoryDb(store);
+    const report = assessImage(
+      {
+        image: '127.0.0.1:5000/demo/app:1',
+        repository: '127.0.0.1:5000/demo/app',
+        manifestDigest: DIGEST,
+        modelVersion: 'm-test',
+        layers: [
+          { index: 0, digest: 'sha256:' + '1'.repeat(64), findings: [] },
+          {
+            index: 1,
+            digest: 'sha256:' + '2'.repeat(64),
+            findings: [
+              { ecosystem: 'pypi', name: 'werkzeug', version: '3.0.0', score: 1, evidence: 'both' },
+              { ecosystem: 'pypi', name: 'demo-lib', version: '1.4.0', score: 0.8, evidence: 'ml' },
+            ],
+          },
+        ],
+      },
+      { db: db1, policy: { versionsBehind: 3, daysBehind: 365 }, defaultSeverity: 'MODERATE' },
+    );
+    const scanAlarms = await raiseAlarms(store, alarmsFromReport(report), [], {
+      ...opts,
+      claimant: 'scan/c',
+    });
+    const werkzeugAlarms = scanAlarms.raised.length;
+    assert.ok(werkzeugAlarms >= 1 && scanAlarms.raised.every((a) => a.package.name === 'werkzeug'));
+    await writeReport(store, { ...report, alarms: scanAlarms.raised });
+
+    // A refresh with nothing new: the scan's alarms are not raised again.
+    const quiet = await rematchInventories(store, db1, { ...opts, claimant: 'refresh/1' });
+    assert.deepEqual([quiet.imagesChecked, quiet.newAlarms.length], [1, 0]);
+
+    // Advisory set 2 adds one advisory for a package the image holds.
+    mkdirSync(path.join(osvDir, 'demo-lib'));
+    writeFileSync(
+      path.join(osvDir, 'demo-lib', 'PYSEC-2099-1.json'),
+      JSON.stringify({
+        id: 'PYSEC-2099-1',
+        modified: '2099-01-01T00:00:00Z',
+        summary: 'demo-lib before 1.5 leaks its secrets',
+        affected: [
+          {
+            package: { ecosystem: 'PyPI', name: 'demo_lib' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.5' }] }],
+          },
+        ],
+        severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+      }),
+    );
+    const second = await syncAdvisories(store, osvDir);
+    assert.deepEqual(second.added, ['PYSEC-2099-1']);
+    const db2 = await openAdvisoryDb(store);
+
+    const refreshed = await rematchInventories(store, db2, { ...opts, claimant: 'refresh/2' });
+    assert.equal(refreshed.imagesChecked, 1);
+    assert.deepEqual(
+      refreshed.newAlarms.map((a) => [
+        a.imageDigest,
+        a.advisoryId,
+        a.package.name,
+        a.package.version,
+        a.severity,
+        a.package.layerIndex,
+      ]),
+      [[DIGEST, 'PYSEC-2099-1', 'demo-lib', '1.4.0', 'CRITICAL', 1]],
+    );
+    const lines: string[] = [];
+    const delivered = await deliverAlarms(refreshed.newAlarms, [new LogSink((l) => lines.push(l))], {
+      store,
+    });
+    assert.equal(delivered.delivered.length, 1);
+    assert.equal(lines.length, 1);
+
+    const again = await rematchInventories(store, db2, { ...opts, claimant: 'refresh/3' });
+    assert.deepEqual([again.imagesChecked, again.newAlarms.length], [1, 0]);
+    assert.equal(again.matches, refreshed.matches, 'the same matches, all alarmed before');
+  });
+});
