@@ -95,6 +95,27 @@ export class CompiledEnsemble {
     return Math.fround(this.baseMargin + psum);
   }
 
+  /**
+   * For ensembles of stumps (every tree one split or none): the compact features whose presence moves some
+   * tree to a higher leaf than missing would. With `presence` encoding a present value is exactly 1; with
+   * `count` any value ≥ 1 may occur. Undefined when a tree is deeper (no such per-feature bound holds).
+   */
+  positiveEvidence(encoding: 'presence' | 'count'): number[] | undefined {
+    const out = new Set<number>();
+    for (let t = 0; t < this.roots.length; t++) {
+      const n = this.roots[t];
+      if (this.left[n] === -1) continue;
+      const l = this.left[n];
+      const r = this.right[n];
+      if (this.left[l] !== -1 || this.left[r] !== -1) return undefined;
+      const missing = this.defaultLeft[n] ? this.value[l] : this.value[r];
+      const c = this.value[n];
+      const reach = encoding === 'presence' ? [1 < c ? l : r] : c > 1 ? [l, r] : [r];
+      if (reach.some((k) => this.value[k] > missing)) out.add(this.split[n]);
+    }
+    return [...out].sort((a, b) => a - b);
+  }
+
   probability(x: ArrayLike<number>): number {
     return sigmoid(this.margin(x));
   }

@@ -1,0 +1,109 @@
+import { BadInputError } from '../activities/errors';
+import type { ObjectStore } from '../activities/store/object-store';
+import type { Tagset } from '../activities/tagging/tagset';
+import { LoadedExpert } from './expert';
+import { DEFAULT_THRESHOLD, mergeScores, type Prediction, type RawScore } from './merge';
+import { getExpert, getManifest, type ModelManifest } from './registry';
+import { Selector } from './selector';
+
+/**
+ * A model version loaded for inference: experts compiled for native evaluation, the selector built from
+ * the tags their trees split on, the calibration from the manifest. Immutable once loaded.
+ */
+export class Model {
+  readonly version: string;
+  private readonly byId = new Map<string, LoadedExpert>();
+  readonly selector: Selector;
+
+  constructor(
+    readonly manifest: ModelManifest,
+    readonly experts: LoadedExpert[],
+  ) {
+    this.version = manifest.version;
+    for (const e of experts) this.byId.set(e.id, e);
+    const thresholds = manifest.calibration.thresholds;
+    this.selector = new Selector(experts, (l) => thresholds[l] ?? DEFAULT_THRESHOLD);
+  }
+
+  private checkTokenizer(t: Tagset): void {
+    const want = this.manifest.tokenizer;
+    if (t.tokenizer.name !== want.name || t.tokenizer.version !== want.version)
+      throw new BadInputError(
+        `tagset made by tokenizer ${t.tokenizer.name}@${t.tokenizer.version}; model ${this.version} expects ${want.name}@${want.version}`,
+      );
+  }
+
+  /** Ids of the experts this layer shares a split tag with. */
+  select(tagset: Tagset): string[] {
+    this.checkTokenizer(tagset);
+    return this.selector.select(Object.keys(tagset.tags)).map((i) => this.experts[i].id);
+  }
+
+  predictExperts(tagset: Tagset, expertIds: readonly string[]): RawScore[] {
+    const tags = new Map(Object.entries(tagset.tags));
+    const out: RawScore[] = [];
+    for (const id of expertIds) {
+      const e = this.byId.get(id);
+      if (!e) throw new BadInputError(`model ${this.version} has no expert ${id}`);
+      const margins = e.margins(tags);
+      e.boosters.forEach((b, i) =>
+        out.push({ expert: id, label: b.label, level: b.level, margin: margins[i] }),
+      );
+    }
+    return out;
+  }
+
+  /** Selection, scoring, calibration and arbitration for one layer. */
+  predict(tagset: Tagset): Prediction[] {
+    const raw = this.predictExperts(tagset, this.select(tagset));
+    return this.merge(raw, tagset);
+  }
+
+  merge(raw: RawScore[], tagset: Tagset): Prediction[] {
+    const signatures = new Map<string, string[]>();
+    for (const r of raw) {
+      const e = this.byId.get(r.expert);
+      const b = e?.boosters.find((x) => x.label === r.label);
+      if (b) signatures.set(r.label, b.signature);
+    }
+    return mergeScores(raw, this.manifest.calibration, (label) => {
+      const sig = signatures.get(label);
+      if (!sig || sig.length === 0) return undefined;
+      let n = 0;
+      for (const t of sig) if (Object.hasOwn(tagset.tags, t)) n++;
+      return n / sig.length;
+    });
+  }
+}
+
+const cache = new Map<string, Promise<Model>>();
+const CACHE_SIZE = 2;
+
+/**
+ * The model of a version (default: the store's current one), loaded once per process and kept warm.
+ * Experts are fetched concurrently and verified against their digests.
+ */
+export async function loadModel(store: ObjectStore, version?: string): Promise<Model> {
+  const manifest = await getManifest(store, version);
+  const key = `${store.location}#${manifest.version}`;
+  let m = cache.get(key);
+  if (!m) {
+    m = (async () => {
+      const experts: LoadedExpert[] = new Array(manifest.experts.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < manifest.experts.length) {
+          const i = next++;
+          const entry = manifest.experts[i];
+          experts[i] = new LoadedExpert(entry.id, await getExpert(store, entry));
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+      return new Model(manifest, experts);
+    })();
+    m.catch(() => cache.delete(key));
+    cache.set(key, m);
+    while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  }
+  return m;
+}

@@ -1,0 +1,60 @@
+import type { ExpertArtifact } from '../expert';
+import { packEnsemble } from '../expert';
+import type { FeatureEncoding } from '../vectorize';
+import { type BoosterParams, type DenseMatrix, XGBoostWasm } from '../xgboost/booster';
+import { parseBooster } from '../xgboost/model-format';
+import { ensembleFromBooster } from '../xgboost/trees';
+
+/** Everything one expert's training needs, self-contained so it can cross to a worker thread. */
+export interface ExpertJob {
+  labels: string[];
+  /** Package keys (`pypi:rich`) of the labels: each gets a package-level booster too. */
+  packages: string[];
+  vocabulary: string[];
+  encoding: FeatureEncoding;
+  matrix: DenseMatrix;
+  /** Per label, then per package, 1 for its positive rows. */
+  targets: Float32Array[];
+  signatures: string[][];
+  params: BoosterParams;
+  positives: number;
+  negatives: number;
+}
+
+/** Trains one booster per label and turns each into its compact, natively evaluable artifact form. */
+export function trainExpert(xgb: XGBoostWasm, job: ExpertJob): ExpertArtifact {
+  const t0 = performance.now();
+  const names = [...job.labels, ...job.packages];
+  const boosters = names.map((label, i) => {
+    const b = xgb.train(job.matrix, job.targets[i], job.params);
+    let bytes: Buffer;
+    try {
+      bytes = b.save();
+    } finally {
+      b.free();
+    }
+    const ensemble = ensembleFromBooster(parseBooster(bytes));
+    const level: 'version' | 'package' = i < job.labels.length ? 'version' : 'package';
+    return {
+      label,
+      level,
+      tags: ensemble.features.map((f) => job.vocabulary[f]),
+      trees: packEnsemble(ensemble),
+      signature: level === 'version' ? job.signatures[i] : [],
+    };
+  });
+  return {
+    schema: 'praxi.expert/v1',
+    kind: 'xgboost',
+    labels: job.labels,
+    vocabulary: job.vocabulary,
+    encoding: job.encoding,
+    params: { ...job.params },
+    boosters,
+    training: {
+      positives: job.positives,
+      negatives: job.negatives,
+      ms: Math.round(performance.now() - t0),
+    },
+  };
+}

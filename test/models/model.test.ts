@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isPraxiError } from '../../activities/errors';
+import { LocalStore } from '../../activities/store';
+import { evaluate } from '../../models/evaluate';
+import { digestOf } from '../../models/expert';
+import { loadModel } from '../../models/model';
+import { currentVersion, getManifest, listModels, publishModel, rollback } from '../../models/registry';
+import { publishTrained, trainAdd, trainFull } from '../../models/train/index';
+import { TrainingPool } from '../../models/train/pool';
+import { tempDir } from '../harness/process';
+import { smallWorld } from './fixtures';
+
+describe('model: training, registry, inference, incremental training', () => {
+  const w = smallWorld();
+  const store = new LocalStore(tempDir('models'));
+  const pool = new TrainingPool(2);
+  let first = '';
+
+  it('trains all labels, publishes a version and predicts held-out layers', async () => {
+    const trained = await trainFull([...w.train], { validation: w.validation, pool });
+    const manifest = await publishTrained(store, trained);
+    first = manifest.version;
+    assert.equal(await currentVersion(store), first);
+    assert.equal(manifest.schema, 'praxi.model/v1');
+    const trainLabels = [...new Set(w.train.flatMap((s) => s.labels ?? []))].sort();
+    assert.deepEqual(manifest.labels, trainLabels);
+    assert.equal(manifest.tokenizer.name, 'columbus');
+    // verpak with group size 3: one expert per package here.
+    assert.equal(manifest.experts.length, trainLabels.length / 3);
+    for (const e of manifest.experts) {
+      assert.equal(e.key, `models/experts/sha256/${e.id}.json`);
+      assert.equal(`sha256:${digestOf(await store.get(e.key))}`, e.digest);
+    }
+    assert.ok(Object.keys(manifest.calibration.thresholds).length > 0, 'thresholds calibrated');
+
+    const model = await loadModel(store);
+    assert.equal(model.version, first);
+    assert.equal(await loadModel(store, first), model, 'loaded models are cached per version');
+    const sample = w.test.find((s) => s.kind === 'single') as (typeof w.test)[number];
+    const selected = model.select(sample);
+    assert.ok(
+      selected.length > 0 && selected.length < manifest.experts.length,
+      `selected ${selected.length}`,
+    );
+    const predictions = model.predict(sample);
+    assert.ok(
+      predictions.every((p) => p.score >= 0.5 && p.label === `${p.ecosystem}:${p.name}==${p.version}`),
+    );
+
+    const report = evaluate(model, w.test);
+    assert.ok(report.all.package.micro.f1 >= 0.9, `package F1 ${report.all.package.micro.f1}`);
+    assert.ok(report.single.version.micro.f1 >= 0.8, `single version F1 ${report.single.version.micro.f1}`);
+    assert.ok(
+      report.base.layers === 20 && report.base.findingsPerLayer <= 1,
+      `base FP ${report.base.findingsPerLayer}`,
+    );
+  });
+
+  it('refuses tagsets from another tokenizer', async () => {
+    const model = await loadModel(store, first);
+    const s = { ...w.test[0], tokenizer: { name: 'columbus', version: 'other' } };
+    assert.throws(
+      () => model.predict(s),
+      (e) => isPraxiError(e) && e.code === 'BAD_INPUT',
+    );
+  });
+
+  it('adds a package by training only its experts, reusing every existing artifact unchanged', async () => {
+    const base = await getManifest(store, first);
+    const before = new Map<string, string>();
+    for (const e of base.experts) before.set(e.key, digestOf(await store.get(e.key)));
+    const oldReport = evaluate(await loadModel(store, first), w.test);
+
+    // The data holds the new packages and, as negatives, the old training samples.
+    const { manifest, added, timings } = await trainAdd(store, first, [...w.extraTrain, ...w.train], {
+      pool,
+    });
+    assert.deepEqual(added, [...w.extraLabels].sort());
+    assert.equal(manifest.parent, first);
+    assert.equal(await currentVersion(store), manifest.version);
+    assert.deepEqual(manifest.experts.slice(0, base.experts.length), base.experts);
+    assert.equal(manifest.experts.length, base.experts.length + 2);
+    for (const [key, digest] of before)
+      assert.equal(digestOf(await store.get(key)), digest, `${key} changed`);
+    assert.deepEqual(manifest.labels, [...base.labels, ...added].sort());
+    assert.ok(timings.trainMs < 5000, `training 2 packages took ${timings.trainMs} ms`);
+
+    const model = await loadModel(store);
+    const extra = evaluate(model, w.extraTest);
+    assert.ok(extra.all.package.micro.f1 >= 0.9, `new packages F1 ${extra.all.package.micro.f1}`);
+    const oldAfter = evaluate(model, w.test);
+    assert.ok(
+      oldAfter.all.version.micro.f1 >= oldReport.all.version.micro.f1 - 0.02,
+      `old labels F1 ${oldReport.all.version.micro.f1} → ${oldAfter.all.version.micro.f1}`,
+    );
+  });
+
+  it('lists versions, rolls back by switching the pointer, keeps versions immutable', async () => {
+    const versions = await listModels(store);
+    assert.equal(versions.length, 2);
+    assert.equal(versions.filter((v) => v.current).length, 1);
+    assert.equal(versions[1].current, true);
+    await rollback(store, first);
+    assert.equal(await currentVersion(store), first);
+    assert.equal((await loadModel(store)).version, first);
+    const m = await getManifest(store, first);
+    await assert.rejects(
+      publishModel(store, m, m.experts, { version: first }),
+      (e) => isPraxiError(e) && /immutable/.test(e.message),
+    );
+    await assert.rejects(
+      rollback(store, 'no-such-version'),
+      (e) => isPraxiError(e) && e.code === 'NOT_FOUND',
+    );
+    await pool.close();
+  });
+
+  it('rejects an expert artifact whose bytes do not match the manifest digest', async () => {
+    const m = await getManifest(store, first);
+    const dir = tempDir('models-corrupt');
+    const bad = new LocalStore(dir);
+    for (const e of m.experts) await bad.put(e.key, await store.get(e.key));
+    await bad.put(m.experts[0].key, Buffer.from('{"schema":"praxi.expert/v1","boosters":[]}'));
+    await bad.put(`models/versions/${first}.json`, JSON.stringify(m));
+    await assert.rejects(loadModel(bad, first), (e) => isPraxiError(e) && e.code === 'DIGEST_MISMATCH');
+  });
+});
