@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  request as httpRequest,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
 
@@ -8,7 +14,29 @@ export type FaultAction =
   | { kind: 'answer'; status: number; headers?: Record<string, string>; body?: Buffer | string }
   | { kind: 'rewrite'; rewrite: (body: Buffer) => Buffer; headers?: Record<string, string> }
   /** Drop the connection without answering (a reset). */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Never answer (a server that hangs). */
+  | { kind: 'hang' };
+
+const servers: Server[] = [];
+
+// Registered at load, on the file's root: an `after` made inside a running test would not close these.
+after(async () => {
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((r) => {
+          s.close(() => r());
+          s.closeAllConnections();
+        }),
+    ),
+  );
+});
+
+/** Closes a loopback server when the test file ends, cutting open connections (clients keep them alive). */
+export function closeAtEnd(server: Server): void {
+  servers.push(server);
+}
 
 export type FaultRule = (req: IncomingMessage, n: number) => FaultAction | undefined;
 
@@ -39,13 +67,7 @@ export async function startFaultProxy(
     handle(upstream, req, res, action);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  after(
-    () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  );
+  closeAtEnd(server);
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     host,
@@ -60,6 +82,7 @@ export async function startFaultProxy(
 }
 
 function handle(upstream: string, req: IncomingMessage, res: ServerResponse, action: FaultAction): void {
+  if (action.kind === 'hang') return;
   if (action.kind === 'reset') {
     req.socket.destroy();
     return;
