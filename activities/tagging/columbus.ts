@@ -105,34 +105,69 @@ const HAS_SEPARATOR_CHARS = /[:|]/g;
 
 /**
  * Collects the tokens of paths, one path at a time, and turns them into tags on demand. Holds one
- * entry per distinct token, never per path, so a layer's paths need not be kept for it.
+ * entry per distinct directory and per distinct file name, never per path, so a layer's paths need
+ * not be kept for it. Directories are split into tokens once each, not once per file in them:
+ * tar order keeps a directory's files together, so most paths cost one map update.
  */
 export class PathTokenCounter {
-  private readonly tokens = new Map<string, number>();
   private readonly opts: ResolvedOptions;
+  private readonly praxi: boolean;
+  private readonly dirs = new Map<string, number>();
+  private readonly names = new Map<string, number>();
+  /** The directory of the previous path and how many paths in a row had it. */
+  private runDir: string | undefined;
+  private runLength = 0;
+  private runSkipped = false;
 
   constructor(opts: TokenizerOptions = {}) {
     this.opts = resolve(opts);
+    this.praxi = this.opts.name === 'columbus-praxi';
   }
 
   addPath(path: string): void {
-    const praxi = this.opts.name === 'columbus-praxi';
-    const parts = path.split('/');
-    if (praxi && (parts.includes('__pycache__') || parts[parts.length - 1].endsWith('.pyc'))) return;
-    for (let part of parts) {
-      if (part === '' || FILTER_PATH_TOKENS.has(part)) continue;
-      if (praxi) {
-        const m = PYTHON_VERSIONED_DIR.exec(part);
-        if (m) part = `python${m[1]}`;
-      }
-      // Deleted before counting, as Praxi's trie did (it wrote tags as `tag:count` lines).
-      if (part.includes(':') || part.includes('|')) part = part.replace(HAS_SEPARATOR_CHARS, '');
-      this.tokens.set(part, (this.tokens.get(part) ?? 0) + 1);
+    const slash = path.lastIndexOf('/');
+    const dir = slash < 0 ? '' : path.slice(0, slash);
+    if (dir !== this.runDir) {
+      this.endRun();
+      this.runDir = dir;
+      this.runSkipped = this.praxi && dir.split('/').includes('__pycache__');
     }
+    if (this.runSkipped) return;
+    const name = path.slice(slash + 1);
+    if (this.praxi && name.endsWith('.pyc')) return;
+    this.runLength++;
+    this.names.set(name, (this.names.get(name) ?? 0) + 1);
   }
 
   tags(): Record<string, number> {
-    return countTags(this.tokens, this.opts);
+    this.endRun();
+    const tokens = new Map<string, number>();
+    const add = (part: string, n: number): void => {
+      const token = this.token(part);
+      if (token !== undefined) tokens.set(token, (tokens.get(token) ?? 0) + n);
+    };
+    for (const [dir, n] of this.dirs) for (const part of dir.split('/')) add(part, n);
+    for (const [name, n] of this.names) add(name, n);
+    return countTags(tokens, this.opts);
+  }
+
+  private endRun(): void {
+    if (this.runDir !== undefined && this.runLength > 0) {
+      this.dirs.set(this.runDir, (this.dirs.get(this.runDir) ?? 0) + this.runLength);
+    }
+    this.runLength = 0;
+  }
+
+  /** The token a path part counts as, or undefined when Columbus ignores the part. */
+  private token(part: string): string | undefined {
+    if (part === '' || FILTER_PATH_TOKENS.has(part)) return undefined;
+    if (this.praxi) {
+      const m = PYTHON_VERSIONED_DIR.exec(part);
+      if (m) part = `python${m[1]}`;
+    }
+    // Deleted before counting, as Praxi's trie did (it wrote tags as `tag:count` lines).
+    if (part.includes(':') || part.includes('|')) part = part.replace(HAS_SEPARATOR_CHARS, '');
+    return part;
   }
 }
 
