@@ -1,8 +1,8 @@
 import type { Tagset } from '../../activities/tagging/tagset';
 import { packageOf, parseLabel } from '../label';
 import { makeRng, shuffle } from '../synthetic';
-import { expertVocabulary, type FeatureEncoding, vectorize } from '../vectorize';
-import type { BoosterParams } from '../xgboost/booster';
+import { expertVocabulary, type FeatureEncoding, featureValue, vectorize } from '../vectorize';
+import { type BoosterParams, type DenseMatrix, MISSING } from '../xgboost/booster';
 import type { ExpertJob } from './expert-training';
 
 export interface PlanOptions {
@@ -28,11 +28,31 @@ export interface PlanOptions {
 export class TrainingIndex {
   private readonly byLabel = new Map<string, number[]>();
   private readonly byPackage = new Map<string, number[]>();
-  private readonly byTag = new Map<string, number[]>();
+  private readonly byTag = new Map<number, number[]>();
   private readonly unlabelled: number[] = [];
   private readonly maxDf: number;
 
+  /** Every tag interned once: rows are built from integer ids, not by walking tag objects per expert. */
+  private readonly tagId = new Map<string, number>();
+  private readonly sampleTags: Int32Array[] = [];
+  private readonly sampleValues: Float32Array[] = [];
+  private colOf = new Int32Array(0);
+
   constructor(readonly samples: readonly Tagset[]) {
+    for (const s of samples) {
+      const keys = Object.keys(s.tags);
+      const ids = new Int32Array(keys.length);
+      const vals = new Float32Array(keys.length);
+      keys.forEach((t, k) => {
+        let id = this.tagId.get(t);
+        if (id === undefined) this.tagId.set(t, (id = this.tagId.size));
+        ids[k] = id;
+        vals[k] = s.tags[t];
+      });
+      this.sampleTags.push(ids);
+      this.sampleValues.push(vals);
+    }
+    this.colOf = new Int32Array(this.tagId.size).fill(-1);
     samples.forEach((s, i) => {
       const labels = s.labels ?? [];
       if (labels.length === 0) this.unlabelled.push(i);
@@ -42,12 +62,12 @@ export class TrainingIndex {
     // Tags in more than 2% of samples say nothing about which samples are similar.
     this.maxDf = Math.max(10, Math.ceil(samples.length * 0.02));
     // Two passes so the many tags seen once (hashes, temp names) never get a postings list.
-    const df = new Map<string, number>();
-    for (const s of samples) for (const t of Object.keys(s.tags)) df.set(t, (df.get(t) ?? 0) + 1);
-    samples.forEach((s, i) => {
-      for (const t of Object.keys(s.tags)) {
-        const n = df.get(t) as number;
-        if (n > 1 && n <= this.maxDf) push(this.byTag, t, i);
+    const df = new Int32Array(this.tagId.size);
+    for (const ids of this.sampleTags) for (let k = 0; k < ids.length; k++) df[ids[k]]++;
+    this.sampleTags.forEach((ids, i) => {
+      for (let k = 0; k < ids.length; k++) {
+        const n = df[ids[k]];
+        if (n > 1 && n <= this.maxDf) push(this.byTag, ids[k], i);
       }
     });
   }
@@ -61,14 +81,14 @@ export class TrainingIndex {
     const positives = new Set<number>();
     for (const l of labels) for (const i of this.byLabel.get(l) ?? []) positives.add(i);
     const posSamples = [...positives].map((i) => this.samples[i]);
-    const vocabulary = expertVocabulary(posSamples, labels, o.minSupport);
+    let vocabulary = expertVocabulary(posSamples, labels, o.minSupport);
 
     const negatives = new Set<number>();
     for (const p of new Set(labels.map(packageOf)))
       for (const i of this.byPackage.get(p) ?? []) if (!positives.has(i)) negatives.add(i);
     const overlap = new Map<number, number>();
     for (const t of vocabulary)
-      for (const i of this.byTag.get(t) ?? [])
+      for (const i of this.byTag.get(this.tagId.get(t) ?? -1) ?? [])
         if (!positives.has(i)) overlap.set(i, (overlap.get(i) ?? 0) + 1);
     [...overlap]
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
@@ -87,6 +107,7 @@ export class TrainingIndex {
 
     const rows = [...positives, ...negatives];
     const rowSamples = rows.map((i) => this.samples[i]);
+    const augmented: Tagset[] = [];
     if (o.metadataDropout) {
       // Copies of every sample of the expert's packages without their versioned metadata tags, so the
       // version boosters also learn the files that tell versions apart (see withoutVersionedTags).
@@ -94,10 +115,13 @@ export class TrainingIndex {
       for (const i of rows) {
         const s = this.samples[i];
         const own = (s.labels ?? []).filter((l) => family.has(packageOf(l)));
-        if (own.length) rowSamples.push({ ...s, tags: withoutVersionedTags(s.tags, own) });
+        if (own.length) augmented.push({ ...s, tags: withoutVersionedTags(s.tags, own) });
       }
     }
-    const matrix = vectorize(rowSamples, vocabulary, o.encoding);
+    const full = this.vectorizeRows(rows, augmented, vocabulary, o.encoding);
+    rowSamples.push(...augmented);
+    const { matrix, kept } = distinctColumns(full);
+    vocabulary = kept.map((c) => vocabulary[c]);
     const packages = [...new Set(labels.map(packageOf))].sort();
     const targets = [
       ...labels.map((l) => Float32Array.from(rowSamples, (s) => (s.labels?.includes(l) ? 1 : 0))),
@@ -117,6 +141,34 @@ export class TrainingIndex {
       positives: positives.size,
       negatives: negatives.size,
     };
+  }
+
+  /** Rows for training samples (by index) then extra samples, over a vocabulary; absent tags MISSING. */
+  private vectorizeRows(
+    rows: number[],
+    extra: Tagset[],
+    vocabulary: string[],
+    encoding: FeatureEncoding,
+  ): DenseMatrix {
+    const cols = vocabulary.length;
+    const ids = vocabulary.map((t) => this.tagId.get(t) ?? -1);
+    ids.forEach((id, c) => id >= 0 && (this.colOf[id] = c));
+    try {
+      const data = new Float32Array((rows.length + extra.length) * cols).fill(MISSING);
+      rows.forEach((i, r) => {
+        const tags = this.sampleTags[i];
+        const vals = this.sampleValues[i];
+        for (let k = 0; k < tags.length; k++) {
+          const c = this.colOf[tags[k]];
+          if (c >= 0) data[r * cols + c] = featureValue(vals[k], encoding);
+        }
+      });
+      const tail = vectorize(extra, vocabulary, encoding);
+      data.set(tail.data, rows.length * cols);
+      return { rows: rows.length + extra.length, cols, data };
+    } finally {
+      for (const id of ids) if (id >= 0) this.colOf[id] = -1;
+    }
   }
 
   /**
@@ -141,6 +193,36 @@ export class TrainingIndex {
       .map(([t]) => t)
       .sort();
   }
+}
+
+/**
+ * Keeps one column of each group of identical columns. Columbus emits every prefix of a path part, so
+ * chains like `changel`, `changelo`, `changelog` carry the same values in every row: the trees could
+ * split on any of them, and training time grows with the number of columns (~5× fewer here).
+ */
+export function distinctColumns(x: DenseMatrix): { matrix: DenseMatrix; kept: number[] } {
+  const seen = new Map<string, number>();
+  const kept: number[] = [];
+  for (let c = 0; c < x.cols; c++) {
+    // Two independent 32-bit hashes of the column: a collision (which would drop a distinct column)
+    // needs both to collide, about 1 in 2^64 per pair.
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let r = 0; r < x.rows; r++) {
+      const v = x.data[r * x.cols + c];
+      if (v === MISSING) continue;
+      h1 = Math.imul(h1 ^ r, 0x01000193) ^ Math.imul(v | 0, 0x5bd1e995);
+      h2 = Math.imul(h2 ^ (r + 0x9e3779b9), 0x85ebca6b) ^ Math.imul((v | 0) + 7, 0xc2b2ae35);
+    }
+    const key = `${h1 >>> 0}:${h2 >>> 0}`;
+    if (seen.has(key)) continue;
+    seen.set(key, c);
+    kept.push(c);
+  }
+  const data = new Float32Array(x.rows * kept.length);
+  for (let r = 0; r < x.rows; r++)
+    for (let k = 0; k < kept.length; k++) data[r * kept.length + k] = x.data[r * x.cols + kept[k]];
+  return { matrix: { rows: x.rows, cols: kept.length, data }, kept };
 }
 
 /**
