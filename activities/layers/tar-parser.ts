@@ -272,19 +272,24 @@ function isZeroBlock(buf: Buffer, at: number): boolean {
   return true;
 }
 
-/** The stored checksum against both the unsigned and the (historic) signed byte sum. */
+/** The stored checksum against the unsigned byte sum, or the historic signed one when that fails. */
 function checksumMatches(buf: Buffer, at: number): boolean {
   const stored = parseNumber(buf, at + 148, 8);
   if (Number.isNaN(stored)) return false;
-  let unsigned = 8 * 0x20;
+  // One tight loop over the whole block, then the checksum field swapped for eight spaces.
+  let sum = 0;
+  const end = at + BLOCK;
+  for (let i = at; i < end; i++) sum += buf[i];
+  for (let i = at + 148; i < at + 156; i++) sum -= buf[i];
+  sum += 8 * 0x20;
+  if (stored === sum) return true;
   let signed = 8 * 0x20;
-  for (let i = at; i < at + BLOCK; i++) {
+  for (let i = at; i < end; i++) {
     if (i >= at + 148 && i < at + 156) continue;
     const b = buf[i];
-    unsigned += b;
     signed += b > 127 ? b - 256 : b;
   }
-  return stored === unsigned || stored === signed;
+  return stored === signed;
 }
 
 /** An octal field (NUL- or space-terminated, maybe space-padded) or a GNU base-256 number. NaN when neither. */
