@@ -28,35 +28,60 @@ export interface RiskContext {
  * Matches every finding of every layer against the advisories and the latest-version index and
  * returns the image's report (alarms empty: raising them is a separate step, see activities/alarms).
  */
+/** Every (finding, advisory) pair of an image's layers, in layer order. */
+export function vulnerabilitiesOf(
+  layers: readonly LayerReport[],
+  db: AdvisoryIndex,
+  defaultSeverity: Severity,
+): Vulnerability[] {
+  const out: Vulnerability[] = [];
+  for (const layer of layers) {
+    for (const f of layer.findings) {
+      for (const hit of matchPackage(db, { ...f, sourceName: f.sourceName }, { defaultSeverity })) {
+        out.push({
+          layerIndex: layer.index,
+          ecosystem: f.ecosystem,
+          name: f.name,
+          version: f.version,
+          advisoryId: hit.id,
+          aliases: hit.aliases,
+          severity: hit.severity,
+          ...(hit.severityAssumed ? { severityAssumed: true } : {}),
+          ...(hit.cvssScore !== undefined ? { cvssScore: hit.cvssScore } : {}),
+          fixed: hit.fixed,
+          ...(hit.summary ? { summary: hit.summary } : {}),
+          ...(hit.url ? { url: hit.url } : {}),
+          evidence: f.evidence,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Matches every finding of every layer against the advisories and the latest-version index and
+ * returns the image's report (alarms empty: raising them is a separate step, see activities/alarms).
+ */
 export function assessImage(scan: ScannedImage, ctx: RiskContext, now: Date = new Date()): ImageReport {
   const t0 = performance.now();
-  const vulnerabilities: Vulnerability[] = [];
+  const vulnerabilities = ctx.db ? vulnerabilitiesOf(scan.layers, ctx.db, ctx.defaultSeverity) : [];
   const outdated: Outdated[] = [];
-  for (const layer of scan.layers) {
-    for (const f of layer.findings) {
-      const ref = { layerIndex: layer.index, ecosystem: f.ecosystem, name: f.name, version: f.version };
-      if (ctx.db) {
-        for (const hit of matchPackage(
-          ctx.db,
-          { ...f, sourceName: f.sourceName },
-          { defaultSeverity: ctx.defaultSeverity },
-        )) {
-          vulnerabilities.push({
-            ...ref,
-            advisoryId: hit.id,
-            aliases: hit.aliases,
-            severity: hit.severity,
-            ...(hit.severityAssumed ? { severityAssumed: true } : {}),
-            ...(hit.cvssScore !== undefined ? { cvssScore: hit.cvssScore } : {}),
-            fixed: hit.fixed,
-            ...(hit.summary ? { summary: hit.summary } : {}),
-            ...(hit.url ? { url: hit.url } : {}),
+  if (ctx.latest) {
+    for (const layer of scan.layers) {
+      for (const f of layer.findings) {
+        const o = checkOutdated(ctx.latest, f, ctx.policy);
+        if (o) {
+          outdated.push({
+            layerIndex: layer.index,
+            ecosystem: f.ecosystem,
+            name: f.name,
+            version: f.version,
+            ...o,
             evidence: f.evidence,
           });
         }
       }
-      const o = ctx.latest && checkOutdated(ctx.latest, f, ctx.policy);
-      if (o) outdated.push({ ...ref, ...o, evidence: f.evidence });
     }
   }
   return {

@@ -8,3 +8,4 @@ export * from './refresh';
 export * from './severity';
 export { compareVersions, VERSION_SCHEMES } from './versions';
 export { compareDebianVersions, parseDebianVersion } from './debian-version';
+export * from './context';

@@ -2,7 +2,8 @@ import { type Alarm, alarmKey } from '../alarms/alarm';
 import { aboveThreshold } from '../alarms/deliver';
 import { dedupeAlarms } from '../alarms/dedupe';
 import { isPraxiError } from '../errors';
-import { type Inventory, listInventoryKeys } from '../reports/report-store';
+import { type Inventory, listInventoryKeys, readReport, writeReport } from '../reports/report-store';
+import { vulnerabilitiesOf } from './assess';
 import type { ObjectStore } from '../store/object-store';
 import { type AdvisoryIndex, matchPackage } from './match';
 import type { Severity } from './severity';
@@ -13,6 +14,11 @@ export interface RematchOptions {
   /** Who raises the alarms (the refresh workflow's id): see activities/alarms/dedupe. */
   claimant: string;
   now?: Date;
+  /**
+   * Rewrite each image's stored report and SBOM with the new matches and alarms, so `praxi report`
+   * shows what the refresh found (default true). Inventories are left as the scan wrote them.
+   */
+  updateReports?: boolean;
 }
 
 export interface RematchResult {
@@ -83,6 +89,37 @@ export async function rematchInventories(
       now: opts.now,
     });
     result.newAlarms.push(...fresh);
+    if (opts.updateReports ?? true) await updateReport(store, inv.manifestDigest, db, opts, fresh, result);
   }
   return result;
+}
+
+async function updateReport(
+  store: ObjectStore,
+  manifestDigest: string,
+  db: AdvisoryIndex & { digest?: string; source?: string },
+  opts: RematchOptions,
+  fresh: Alarm[],
+  result: RematchResult,
+): Promise<void> {
+  try {
+    const report = await readReport(store, manifestDigest);
+    const vulnerabilities = vulnerabilitiesOf(report.layers, db, opts.defaultSeverity);
+    const unchanged =
+      !fresh.length &&
+      JSON.stringify(vulnerabilities) === JSON.stringify(report.vulnerabilities) &&
+      (!db.digest || report.advisoryDb?.digest === db.digest);
+    if (unchanged) return;
+    const known = new Set(report.alarms.map((a) => a.key));
+    await writeReport(store, {
+      ...report,
+      vulnerabilities,
+      alarms: [...report.alarms, ...fresh.filter((a) => !known.has(a.key))],
+      ...(db.digest ? { advisoryDb: { digest: db.digest, source: db.source ?? '' } } : {}),
+    });
+  } catch (e) {
+    // An inventory without its report (written by an older version, or deleted): matching still counted.
+    if (isPraxiError(e) && e.code === 'KEY_NOT_FOUND') return;
+    result.problems.push({ key: manifestDigest, message: `report not updated: ${(e as Error).message}` });
+  }
 }

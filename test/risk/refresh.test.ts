@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { LogSink, alarmsFromReport, deliverAlarms, raiseAlarms } from '../../activities/alarms';
-import { writeReport } from '../../activities/reports';
+import { readReport, writeReport } from '../../activities/reports';
 import {
   assessImage,
   defaultAdvisorySource,
@@ -102,6 +102,15 @@ describe('refreshAdvisories: re-matching stored inventories without rescanning',
     });
     assert.equal(delivered.delivered.length, 1);
     assert.equal(lines.length, 1);
+
+    // The stored report now shows what the refresh found, without a rescan.
+    const updated = await readReport(store, DIGEST);
+    assert.ok(updated.vulnerabilities.some((v) => v.advisoryId === 'PYSEC-2099-1' && v.name === 'demo-lib'));
+    assert.deepEqual(
+      updated.alarms.map((a) => a.advisoryId).filter((id) => id === 'PYSEC-2099-1'),
+      ['PYSEC-2099-1'],
+    );
+    assert.equal(updated.advisoryDb?.digest, second.digest);
 
     const again = await rematchInventories(store, db2, { ...opts, claimant: 'refresh/3' });
     assert.deepEqual([again.imagesChecked, again.newAlarms.length], [1, 0]);
