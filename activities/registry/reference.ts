@@ -224,7 +224,7 @@ export function formatRepository(ref: ImageRef): string {
         ? `${DOCKER_HUB_DISPLAY}/${ref.repository}`
         : `${ref.host}/${ref.repository}`;
     case 'docker-daemon': {
-      if (ref.name.startsWith('sha256:')) return 'docker-daemon:';
+      if (ref.name.startsWith('sha256:')) return `docker-daemon:${ref.name}`; // an image id names no repository
       const noDigest = ref.name.split('@')[0];
       const colon = noDigest.lastIndexOf(':');
       return `docker-daemon:${colon > noDigest.lastIndexOf('/') ? noDigest.slice(0, colon) : noDigest}`;

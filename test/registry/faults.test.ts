@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { exitCodeFor, isPraxiError, type PraxiError, TransientError } from '../../activities/errors';
 import { resolveImage } from '../../activities/image-sources';
+import { dockerConfigKeychain } from '../../activities/registry/auth';
 import { RegistryClient } from '../../activities/registry/client';
 import { MediaTypes } from '../../activities/registry/media-types';
 import { buildImage, type BuiltImage, buildLayer, pushImage } from '../harness/image-builder';
+import { tempDir } from '../harness/process';
 import { useRegistry } from '../harness/stack';
 import { closeAtEnd, type FaultRule, startFaultProxy } from './fault-proxy';
 
@@ -338,26 +342,45 @@ describe('pagination', () => {
  */
 async function startTokenAuth(
   upstream: string,
-  opts: { requireUser?: { username: string; password: string } },
+  opts: { requireUser?: { username: string; password: string }; identityToken?: string },
 ) {
   const issued: string[] = [];
   const tokens = new Map<string, string>();
-  const server = createServer((req, res) => {
-    const u = new URL(req.url ?? '', 'http://x');
-    const scope = u.searchParams.get('scope') ?? '';
-    if (opts.requireUser) {
-      const want = `Basic ${Buffer.from(`${opts.requireUser.username}:${opts.requireUser.password}`).toString('base64')}`;
-      if (req.headers.authorization !== want) {
-        res.writeHead(401, { 'content-type': 'application/json' });
-        res.end('{"details":"incorrect username or password"}');
-        return;
-      }
-    }
+  const issue = (
+    res: ServerResponse,
+    scope: string,
+    service: string | null,
+    field: 'token' | 'access_token',
+  ) => {
     const token = randomBytes(8).toString('hex');
     tokens.set(token, scope);
-    issued.push(`${u.searchParams.get('service')} ${scope}`);
+    issued.push(`${service} ${scope}`);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ token, expires_in: 300 }));
+    res.end(JSON.stringify({ [field]: token, expires_in: 300 }));
+  };
+  const refuse = (res: ServerResponse) => {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end('{"details":"incorrect username or password"}');
+  };
+  const server = createServer((req, res) => {
+    if (req.method === 'POST') {
+      // The OAuth2 refresh-token grant Docker clients use with an identity token.
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString());
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== opts.identityToken)
+          return refuse(res);
+        issue(res, form.get('scope') ?? '', form.get('service'), 'access_token');
+      });
+      return;
+    }
+    const u = new URL(req.url ?? '', 'http://x');
+    if (opts.requireUser) {
+      const want = `Basic ${Buffer.from(`${opts.requireUser.username}:${opts.requireUser.password}`).toString('base64')}`;
+      if (req.headers.authorization !== want) return refuse(res);
+    }
+    issue(res, u.searchParams.get('scope') ?? '', u.searchParams.get('service'), 'token');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   closeAtEnd(server);
@@ -430,5 +453,40 @@ describe('Bearer token auth (loopback token service)', () => {
       assert.doesNotMatch(e.message, /wrong-pass-456/);
       return true;
     });
+  });
+
+  it('exchanges a Docker config identitytoken at the token service (OAuth2 refresh grant)', async () => {
+    const { upstream, repo, image: img } = await image();
+    const auth = await startTokenAuth(upstream, { identityToken: 'idtok-789' });
+    const dir = tempDir('docker-config');
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ auths: { [auth.host]: { identitytoken: 'idtok-789' } } }));
+    const c = new RegistryClient({ keychain: dockerConfigKeychain(file), retryBaseDelayMs: 10 });
+    assert.equal(
+      (await resolveImage(`${auth.host}/${repo}:v1`, { registryClient: c })).manifestDigest,
+      img.manifestDigest,
+    );
+    assert.deepEqual(auth.issued, [`praxi-test repository:${repo}:pull`]);
+    writeFileSync(file, JSON.stringify({ auths: { [auth.host]: { identitytoken: 'stale' } } }));
+    const stale = new RegistryClient({ keychain: dockerConfigKeychain(file), retryBaseDelayMs: 10 });
+    await assert.rejects(
+      resolveImage(`${auth.host}/${repo}:v1`, { registryClient: stale }),
+      (e) => isPraxiError(e) && e.code === 'UNAUTHORIZED' && !/stale/.test(e.message),
+    );
+  });
+});
+
+describe('blob redirects', () => {
+  it('follows a redirect to another origin (as registries do to object storage) and still verifies', async () => {
+    const { upstream, repo, image: img } = await image();
+    const proxy = await startFaultProxy(upstream, [
+      on(
+        (u, m) => m === 'GET' && u.includes('/blobs/'),
+        (req) => ({ kind: 'answer', status: 307, headers: { location: `http://${upstream}${req.url}` } }),
+      ),
+    ]);
+    const resolved = await resolveImage(`${proxy.host}/${repo}:v1`, { registryClient: client() });
+    assert.equal((await readAll(await resolved.layers[0].open())).length, img.layers[0].size);
+    assert.ok(proxy.requests.some((r) => r.includes(`/blobs/${img.layers[0].digest}`)));
   });
 });
