@@ -10,6 +10,22 @@ export interface RawScore {
   margin: number;
 }
 
+/**
+ * The scores merging can use, for callers that ship scores between processes and want to keep few: those
+ * above their threshold, and every version score of a package whose package booster passed in the same
+ * expert (merging may name the best of them). Merging these gives the same findings as merging all.
+ */
+export function mergeCandidates(raw: RawScore[], calibration: Calibration): RawScore[] {
+  const passes = (r: RawScore) =>
+    calibratedScore(r.margin, calibration.thresholds[r.label] ?? DEFAULT_THRESHOLD) >= 0.5;
+  const packagesOn = new Set(
+    raw.filter((r) => r.level === 'package' && passes(r)).map((r) => `${r.expert}\n${r.label}`),
+  );
+  return raw.filter(
+    (r) => passes(r) || (r.level === 'version' && packagesOn.has(`${r.expert}\n${packageOf(r.label)}`)),
+  );
+}
+
 /** A finding after calibration and arbitration. `score` is calibrated: 0.5 is the label's own threshold. */
 export interface Prediction {
   label: string;

@@ -2,7 +2,7 @@ import { BadInputError } from '../activities/errors';
 import type { ObjectStore } from '../activities/store/object-store';
 import type { Tagset } from '../activities/tagging/tagset';
 import { LoadedExpert } from './expert';
-import { DEFAULT_THRESHOLD, mergeScores, type Prediction, type RawScore } from './merge';
+import { DEFAULT_THRESHOLD, mergeCandidates, mergeScores, type Prediction, type RawScore } from './merge';
 import { getExpert, getManifest, type ModelManifest } from './registry';
 import { Selector } from './selector';
 
@@ -57,6 +57,11 @@ export class Model {
   predict(tagset: Tagset): Prediction[] {
     const raw = this.predictExperts(tagset, this.select(tagset));
     return this.merge(raw, tagset);
+  }
+
+  /** The subset of raw scores merging can use (see mergeCandidates): what to keep when shipping scores. */
+  candidates(raw: RawScore[]): RawScore[] {
+    return mergeCandidates(raw, this.manifest.calibration);
   }
 
   merge(raw: RawScore[], tagset: Tagset): Prediction[] {

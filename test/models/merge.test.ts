@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calibratedScore, fitThreshold, mergeScores, type RawScore } from '../../models/merge';
+import {
+  calibratedScore,
+  fitThreshold,
+  mergeCandidates,
+  mergeScores,
+  type RawScore,
+} from '../../models/merge';
 import { logit } from '../../models/xgboost/trees';
 
 describe('calibration and merging', () => {
@@ -52,6 +58,28 @@ describe('calibration and merging', () => {
     assert.deepEqual(
       mergeScores([v('pypi:a==1.0', -2), p('pypi:a', -1)], cal, () => undefined),
       [],
+    );
+  });
+
+  it('keeps only the scores merging can use, with the same findings', () => {
+    const raw = [
+      v('pypi:a==1.0', -2),
+      v('pypi:a==2.0', -1),
+      p('pypi:a', 1.5),
+      v('pypi:b==1.0', 2),
+      v('pypi:b==2.0', -4),
+      p('pypi:b', -3),
+      v('pypi:c==1.0', -3),
+      p('pypi:c', -2),
+    ];
+    const kept = mergeCandidates(raw, cal);
+    assert.deepEqual(
+      kept.map((r) => r.label),
+      ['pypi:a==1.0', 'pypi:a==2.0', 'pypi:a', 'pypi:b==1.0'],
+    );
+    assert.deepEqual(
+      mergeScores(kept, cal, () => 0),
+      mergeScores(raw, cal, () => 0),
     );
   });
 });
