@@ -56,7 +56,7 @@ export async function scanImage(input: ScanImageWorkflowInput): Promise<ScanSumm
   const io = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: networkRetry });
   const fetchLayer = proxyActivities<Activities>({
     startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '30 seconds',
     retry: networkRetry,
   });
   const infer = proxyActivities<Activities>({

@@ -86,7 +86,9 @@ export async function scanRegistry(input: ScanRegistryInput): Promise<ScanRegist
             args: [
               { reference: img.reference, inferQueue: input.inferQueue, trigger: workflowInfo().workflowId },
             ],
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            // A digest whose scan failed before writing a report may be tried again by a later poll; one
+            // with a report (even one recording a corrupt layer) is left out by discovery already.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
             // A scan in flight finishes even if this poller continues-as-new or is terminated.
             parentClosePolicy: ParentClosePolicy.ABANDON,
           });

@@ -57,9 +57,11 @@ export interface ExpertBatch {
   experts: string[];
 }
 
-/** A raw expert output (a booster's margin) that clears its label's calibrated threshold, before merging. */
+/** A raw expert output (a booster's margin) that merging can use, before merging (models/merge.ts RawScore). */
 export interface ExpertScore {
+  /** A label, or a package key (`pypi:requests`) for a package-level booster. */
   label: string;
+  level: 'version' | 'package';
   expert: string;
   margin: number;
 }

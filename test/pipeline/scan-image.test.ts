@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
@@ -32,13 +32,7 @@ describe('scanImage workflow: registry → layers → experts → risk → repor
   let store: S3Store;
   let config: Config;
   let workers: Worker[];
-  /** Runs every worker until `p` settles, then returns (or throws) what `p` did. */
-  const withWorkers = async <T>(p: Promise<T>): Promise<T> => {
-    const results = await Promise.allSettled(workers.map((w) => w.runUntil(p)));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    return p;
-  };
+  let running: Promise<void>[];
   let registry: string;
   let modelVersion: string;
 
@@ -54,6 +48,12 @@ describe('scanImage workflow: registry → layers → experts → risk → repor
       connection: env.nativeConnection,
       store,
     }));
+    running = workers.map((w) => w.run());
+  });
+
+  after(async () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.allSettled(running);
   });
 
   const scan = (reference: string, digest: string) =>
@@ -70,7 +70,7 @@ describe('scanImage workflow: registry → layers → experts → risk → repor
     const digest = await pushImage(registry, 'e2e/app', 'v1', image);
     const reference = `${registry}/e2e/app@${digest}`;
     const handle = await scan(reference, digest);
-    const summary = (await withWorkers(handle.result()).catch((e) => {
+    const summary = (await handle.result().catch((e) => {
       throw new Error(`scan failed: ${failureChain(e)}`);
     })) as ScanSummary;
 
@@ -120,9 +120,9 @@ describe('scanImage workflow: registry → layers → experts → risk → repor
     const digest = await pushImage(registry, 'e2e/broken', 'v1', image);
     const handle = await scan(`${registry}/e2e/broken@${digest}`, digest);
     await assert.rejects(
-      withWorkers(handle.result()),
+      handle.result(),
       (e: Error & { cause?: { type?: string; nonRetryable?: boolean } }) => {
-        assert.equal(e.cause?.type, 'CORRUPT_CONTENT');
+        assert.equal(e.cause?.type, 'CORRUPT_CONTENT', failureChain(e));
         assert.equal(e.cause?.nonRetryable, true);
         return true;
       },
