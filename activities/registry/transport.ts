@@ -161,6 +161,9 @@ export class RegistryTransport {
     };
     arm();
     stream.on('data', arm);
+    // Idle time counts only while the consumer wants bytes: a slow reader holding back a layer is not a dead server.
+    stream.on('pause', () => clearTimeout(timer));
+    stream.on('resume', arm);
     stream.on('close', () => clearTimeout(timer));
     // undici reports a connection cut mid-body as a plain TypeError("terminated"): give it a type.
     const out = new PassThrough();
