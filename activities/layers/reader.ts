@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { CorruptContentError } from '../errors';
 import type { Changeset, ChangesetEntry } from './changeset';
-import { type Compression, detectCompression, MAGIC_BYTES } from './compression';
+import { type Compression, compressionFromMediaType, detectCompression, MAGIC_BYTES } from './compression';
 import { type Decoder, openDecoder, type ZstdDecoder } from './decoders';
 import { normaliseLayerPath, whiteoutOf } from './paths';
 import { TarFormatError, type TarMember, TarParser } from './tar-parser';
@@ -39,6 +39,8 @@ export interface LayerRead extends Changeset {
   skippedContents: Array<{ path: string; size: number }>;
   /** The compression found in the bytes. */
   compression: Compression;
+  /** Set when the media type claimed another compression than the bytes have (the bytes were used). */
+  declaredCompression?: Compression;
 }
 
 export const DEFAULT_MAX_CONTENT_BYTES = 1024 * 1024;
@@ -80,6 +82,8 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
     skippedContents: [],
     compression,
   };
+  const declared = compressionFromMediaType(opts.mediaType);
+  if (declared !== undefined && declared !== compression) result.declaredCompression = declared;
   let contentTotal = 0;
 
   const decoder: Decoder = openDecoder(compression, layerDigest, opts.zstd);

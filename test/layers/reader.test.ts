@@ -97,6 +97,7 @@ describe('layer reader: formats', () => {
       opts({ mediaType: 'application/vnd.oci.image.layer.v1.tar' }),
     );
     assert.equal(asGzip.compression, 'gzip');
+    assert.equal(asGzip.declaredCompression, 'none', 'the disagreement is reported');
     assert.equal(asGzip.mediaType, 'application/vnd.oci.image.layer.v1.tar');
     assert.deepEqual(asGzip.entries, SAMPLE_ENTRIES);
     const plain = await readLayer(
@@ -104,6 +105,7 @@ describe('layer reader: formats', () => {
       opts({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }),
     );
     assert.equal(plain.compression, 'none');
+    assert.equal(plain.declaredCompression, 'gzip');
     assert.deepEqual(plain.entries, SAMPLE_ENTRIES);
   });
 
