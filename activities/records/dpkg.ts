@@ -27,7 +27,8 @@ export const dpkgCataloger: Cataloger = {
       if (!name || !version) continue;
       const status = stanza.get('status');
       // status.d files often carry no Status field: their presence means installed.
-      if (status !== undefined && !/\binstalled$/.test(status.trim())) continue;
+      // The state is the last word: `installed`, not `not-installed`, `half-installed` or `config-files`.
+      if (status !== undefined && status.trim().split(/\s+/).pop() !== 'installed') continue;
       // `Source: openssl (3.0.11-1~deb12u2)` names the source package and, when it differs, its version.
       const source = /^(\S+)/.exec(stanza.get('source') ?? '')?.[1];
       out.push({

@@ -82,6 +82,8 @@ describe('dpkg cataloger', () => {
     const status = [
       'Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.11-1~deb12u2)\nVersion: 3.0.11-1~deb12u2\nDescription: SSL\n continued line',
       'Package: gone\nStatus: deinstall ok config-files\nVersion: 1.0-1',
+      'Package: never\nStatus: purge ok not-installed\nVersion: 2.0-1',
+      'Package: broken\nStatus: install reinstreq half-installed\nVersion: 3.0-1',
       'Package: curl\nStatus: install ok installed\nVersion: 7.88.1-10+deb12u8',
     ].join('\n\n');
     assert.deepEqual(dpkgCataloger.parse('var/lib/dpkg/status', Buffer.from(status)), [
