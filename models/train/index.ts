@@ -151,11 +151,9 @@ export async function trainFull(
   };
   const c0 = performance.now();
   if (o.validation?.length) {
-    draft.calibration.thresholds = calibrateThresholds(
-      provisional(draft, experts),
-      o.validation,
-      new Set(labels),
-    );
+    // Package boosters are calibrated too: they are keyed by package.
+    const keys = new Set([...labels, ...labels.map(packageOf)]);
+    draft.calibration.thresholds = calibrateThresholds(provisional(draft, experts), o.validation, keys);
   }
   const calibrateMs = performance.now() - c0;
   draft.training.ms = Math.round(performance.now() - t0);

@@ -1,0 +1,105 @@
+/**
+ * bench/train: full training versus incremental training, in the same run, on the synthetic world
+ * (bench/train-world.ts). Prints wall times, the evaluation table, and ratios against Praxi-Pipeline's
+ * published figures (reference lines, not measured here).
+ *
+ *   node dist/bench/train.js [--packages 1000] [--store DIR] [--routing verpak|nover|clustering] [--group-size 3]
+ *
+ * The store DIR (default a temp dir) keeps the published model for bench/infer.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LocalStore } from '../activities/store';
+import { evaluate, formatEvalReport } from '../models/evaluate';
+import { loadModel } from '../models/model';
+import type { RoutingStrategy } from '../models/routing';
+import { publishTrained, trainAdd, trainFull } from '../models/train/index';
+import { TrainingPool } from '../models/train/pool';
+import { benchWorld } from './train-world';
+
+/** Praxi-Pipeline's published figures. */
+const REF = {
+  fullTrainS: 9806,
+  addTrainS: 0.1,
+  multiF1Experts: 0.815,
+  multiF1One: 0.864,
+  singleF1Experts: 0.927,
+};
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+
+async function main(): Promise<void> {
+  const packages = Number(arg('packages', '1000'));
+  const routing = arg('routing', 'verpak') as RoutingStrategy;
+  const groupSize = Number(arg('group-size', '3'));
+  const dir = arg('store', mkdtempSync(path.join(os.tmpdir(), 'praxi-bench-train-')));
+  mkdirSync(dir, { recursive: true });
+  const seed = 11;
+  const w = benchWorld({ seed, packages });
+  let t = performance.now();
+  const train = w.train();
+  const validation = w.validation();
+  const test = w.test();
+  const extraTrain = w.extraTrain();
+  const extraTest = w.extraTest();
+  console.log(
+    `synthetic data: ${w.labels.length} labels, ${train.length} training / ${validation.length} validation / ${test.length} test samples, generated and tokenized in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+
+  const store = new LocalStore(dir);
+  const pool = new TrainingPool();
+  t = performance.now();
+  const trained = await trainFull(train, { routing, groupSize, validation, pool });
+  const fullS = (performance.now() - t) / 1000;
+  const manifest = await publishTrained(store, trained);
+  const bytes = trained.experts.reduce((a, e) => a + e.bytes.length, 0);
+  console.log(
+    `full training: ${manifest.experts.length} experts (${routing}, group ${groupSize}), ${manifest.labels.length} labels in ${fullS.toFixed(1)} s ` +
+      `(plan ${(trained.timings.planMs / 1000).toFixed(1)} s, boosters ${(trained.timings.trainMs / 1000).toFixed(1)} s, calibration ${(trained.timings.calibrateMs / 1000).toFixed(1)} s; ${pool.size} threads); artifacts ${(bytes / 1e6).toFixed(1)} MB`,
+  );
+  const model = await loadModel(store, manifest.version);
+  const before = evaluate(model, test);
+  console.log(formatEvalReport(before));
+
+  t = performance.now();
+  const add = await trainAdd(store, manifest.version, [...extraTrain, ...train], { pool });
+  const addS = (performance.now() - t) / 1000;
+  await pool.close();
+  const after = await loadModel(store, add.manifest.version);
+  const oldAfter = evaluate(after, test);
+  const extra = evaluate(after, extraTest);
+  console.log(
+    `incremental: +${add.added.length} labels (${add.added.join(', ')}) in ${addS.toFixed(2)} s wall, boosters ${(add.timings.trainMs / 1000).toFixed(2)} s, planning ${(add.timings.planMs / 1000).toFixed(2)} s; reused ${add.manifest.training.expertsReused} experts`,
+  );
+  console.log(
+    `old labels version micro-F1 ${before.all.version.micro.f1.toFixed(4)} → ${oldAfter.all.version.micro.f1.toFixed(4)} (Δ ${(oldAfter.all.version.micro.f1 - before.all.version.micro.f1).toFixed(4)}); new labels version F1 ${extra.all.version.micro.f1.toFixed(3)}, package F1 ${extra.all.package.micro.f1.toFixed(3)}`,
+  );
+  console.log('reference lines (Praxi-Pipeline, published):');
+  console.log(
+    `  full retrain ${REF.fullTrainS} s (3,000 labels) → ratio ${(REF.fullTrainS / fullS).toFixed(1)}× faster here`,
+  );
+  console.log(
+    `  add one package ≈ ${REF.addTrainS} s → here boosters ${(add.timings.trainMs / 1000).toFixed(2)} s, wall ${addS.toFixed(2)} s`,
+  );
+  console.log(`  full / incremental in this run: ${(fullS / addS).toFixed(0)}×`);
+  console.log(
+    `  multi-label F1 ${REF.multiF1Experts} (1,000 experts) / ${REF.multiF1One} (one model) → here version ${before.multi.version.micro.f1.toFixed(3)}, package ${before.multi.package.micro.f1.toFixed(3)}`,
+  );
+  console.log(
+    `  single-label F1 ${REF.singleF1Experts} (1,000 experts) → here version ${before.single.version.micro.f1.toFixed(3)}`,
+  );
+  writeFileSync(
+    path.join(dir, 'bench-world.json'),
+    JSON.stringify({ seed, packages, version: manifest.version, added: add.manifest.version, fullS, addS }),
+  );
+  console.log(`store: ${dir} (bench/infer --store ${dir})`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
