@@ -32,6 +32,8 @@ export interface FingerprintHooks {
   /** Compressed bytes read so far (activity heartbeats). */
   onProgress?(bytes: number): void;
   signal?: AbortSignal;
+  /** Read the layer even when its fingerprint is cached (the fresh result replaces the cached one). */
+  bypassCache?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function fingerprintLayer(
   const factsKey = layerRecordsKey(input.layer.digest);
   const { store } = deps;
 
-  if ((await store.exists(key)) && (await store.exists(factsKey))) {
+  if (!hooks.bypassCache && (await store.exists(key)) && (await store.exists(factsKey))) {
     const [tagset, facts] = await Promise.all([
       getJson<Tagset>(store, key),
       getJson<LayerFacts>(store, factsKey),

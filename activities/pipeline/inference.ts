@@ -52,15 +52,23 @@ export async function selectExperts(
  * booster clears its own (merging then picks the best of those versions). An expert holds its packages'
  * package boosters beside their versions, and a batch never splits an expert, so the filter sees both.
  */
-export async function runExperts(store: ObjectStore, modelVersion: string, batch: ExpertBatch): Promise<ExpertScore[]> {
+export async function runExperts(
+  store: ObjectStore,
+  modelVersion: string,
+  batch: ExpertBatch,
+): Promise<ExpertScore[]> {
   const model = await loadModel(store, modelVersion);
   const tagset = await getJson<Tagset>(store, batch.tagsetKey);
   const thresholds = model.manifest.calibration.thresholds;
   const passes = (r: RawScore) => r.margin >= logit(thresholds[r.label] ?? DEFAULT_THRESHOLD);
   const raw = model.predictExperts(tagset, batch.experts);
-  const packagesUp = new Set(raw.filter((r) => r.level === 'package' && passes(r)).map((r) => `${r.expert}\0${r.label}`));
+  const packagesUp = new Set(
+    raw.filter((r) => r.level === 'package' && passes(r)).map((r) => `${r.expert}\0${r.label}`),
+  );
   return raw
-    .filter((r) => passes(r) || (r.level === 'version' && packagesUp.has(`${r.expert}\0${packageOf(r.label)}`)))
+    .filter(
+      (r) => passes(r) || (r.level === 'version' && packagesUp.has(`${r.expert}\0${packageOf(r.label)}`)),
+    )
     .map((r) => ({ label: r.label, level: r.level, expert: r.expert, margin: r.margin }));
 }
 
