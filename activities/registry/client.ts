@@ -63,20 +63,19 @@ export class RegistryClient {
       what,
     });
     const body = await this.transport.bodyBuffer(res, what, MAX_MANIFEST_BYTES);
+    // Fetched by digest, the digest is the authority: check it first. Fetched by tag, parse first, so a
+    // schema 1 manifest is reported as such rather than as a mismatch (its registry digest excludes the
+    // signature).
+    if (isDigest(reference)) verifyBuffer(body, reference, undefined, what);
+    const manifest = parseManifest(body, res.headers.get('content-type') ?? undefined, what);
     const digest = sha256Digest(body);
-    if (isDigest(reference)) {
-      verifyBuffer(body, reference, undefined, what);
-    } else {
-      const said = res.headers.get('docker-content-digest');
-      if (said && isDigest(said) && said !== digest) {
-        throw new CorruptContentError(
-          `${what}: received bytes hash to ${digest} but the registry says ${said}`,
-          'DIGEST_MISMATCH',
-        );
-      }
+    const said = res.headers.get('docker-content-digest');
+    if (!isDigest(reference) && said && isDigest(said) && said !== digest) {
+      throw new CorruptContentError(
+        `${what}: received bytes hash to ${digest} but the registry says ${said}`,
+        'DIGEST_MISMATCH',
+      );
     }
-    const contentType = res.headers.get('content-type') ?? undefined;
-    const manifest = parseManifest(body, contentType, what);
     return { digest, mediaType: manifest.mediaType, body, manifest };
   }
 

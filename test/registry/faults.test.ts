@@ -239,6 +239,20 @@ describe('registry faults, through a fault-injecting proxy in front of the real 
     );
   });
 
+  it('fails a manifest fetched by tag whose bytes differ from the registry Docker-Content-Digest', async () => {
+    const { upstream, repo } = await image();
+    const proxy = await startFaultProxy(upstream, [
+      on(
+        (u, m) => m === 'GET' && u.endsWith('/manifests/v1'),
+        () => ({ kind: 'rewrite', rewrite: (b) => Buffer.concat([b, Buffer.from('\n')]) }),
+      ),
+    ]);
+    await assert.rejects(
+      resolveImage(`${proxy.host}/${repo}:v1`, { registryClient: client() }),
+      (e) => isPraxiError(e) && e.code === 'DIGEST_MISMATCH' && /the registry says sha256:/.test(e.message),
+    );
+  });
+
   it('refuses an unknown manifest media type and schema 1 with UnsupportedContentError', async () => {
     const { upstream, repo } = await image();
     const proxy = await startFaultProxy(upstream, [
