@@ -162,7 +162,10 @@ export async function staticPaths(
   const direct = recipe.variant === 'deb/dpkg';
   const pkgs = direct
     ? recipe.packages.map((p) => ({ name: p.name, version: p.version, arch: '' }))
-    : await simulateInstall(recipe.packages, opts.debStatusFile, recipe.variant === 'deb/apt');
+    : await cache.getOrMake(
+        `deb-sim/${recipe.variant === 'deb/apt' ? 'rec' : 'norec'}/${[...requested].join('+')}`,
+        () => simulateInstall(recipe.packages, opts.debStatusFile, recipe.variant === 'deb/apt'),
+      );
   if (!direct && pkgs.length === 0)
     throw new StaticRecipeError(
       'already in base',

@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import { type ObjectStore, LocalStore } from '../store';
+import { buildBaseImages } from './base-images';
+import { collectRecipe, type CollectDeps } from './collect-recipe';
+import { runRecipes } from './container-collector';
+import { SHIPPED_DATASET_DIR, datasetStats, writeDataset } from './dataset';
+import { buildDataset } from './dataset-build';
+import { DEFAULT_PLAN, type Plan, planCollection, type PlanParams } from './plan';
+import type { RecipeOutcome } from './recipe';
+import { validateStaticPath } from './validation';
+
+/**
+ * The whole collection in one call (and one command, see the data card): base images, plan, every
+ * recipe (static ones and container ones in two bounded pools), the static-path validation, and the
+ * dataset written out. Every step resumes: finished recipes are skipped, caches are reused.
+ */
+export interface CollectDatasetOptions {
+  /** Scratch directory: rootfs, artifact cache, the object store with raw changesets, the plan. */
+  scratch: string;
+  /** Where the dataset is written (default: models/dataset). */
+  out?: string;
+  params?: Partial<PlanParams>;
+  staticConcurrency?: number;
+  containerConcurrency?: number;
+  timeoutMs?: number;
+  /** Stop running recipes after this many milliseconds, then build the dataset from what is done. */
+  budgetMs?: number;
+  /** Only (re)build the dataset from the outcomes already in the store. */
+  buildOnly?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function collectDataset(opts: CollectDatasetOptions): Promise<void> {
+  const log = opts.log ?? ((l: string) => console.log(`${new Date().toISOString()} ${l}`));
+  const started = Date.now();
+  const scratch = path.resolve(opts.scratch);
+  const store: ObjectStore = new LocalStore(path.join(scratch, 'store'));
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  const rootfs = path.join(scratch, 'rootfs', 'bookworm');
+  if (!opts.buildOnly) await buildBaseImages(docker, store, { rootfsDir: rootfs, log });
+  const debStatusFile = path.join(rootfs, 'var/lib/dpkg/status');
+  const cacheDir = path.join(scratch, 'artifacts');
+
+  const params: PlanParams = { ...DEFAULT_PLAN, ...opts.params };
+  const planFile = path.join(
+    scratch,
+    `plan-${params.seed}-${params.pypiProjects}-${params.npmPackages}-${params.debPackages}-${params.multi.pypi}-${params.validate.pypi}.json`,
+  );
+  let plan: Plan;
+  if (existsSync(planFile)) plan = JSON.parse(await readFile(planFile, 'utf8')) as Plan;
+  else {
+    plan = await planCollection(params, { cacheDir, debStatusFile, log });
+    await writeFile(planFile, JSON.stringify(plan));
+  }
+  log(
+    `plan: ${plan.recipes.length} recipes; labels pypi ${plan.labels.pypi.length}, npm ${plan.labels.npm.length}, deb ${plan.labels.deb.length}`,
+  );
+
+  const deps: CollectDeps = {
+    docker,
+    store,
+    container: { timeoutMs: opts.timeoutMs ?? 10 * 60_000 },
+    static: { cacheDir, debStatusFile },
+  };
+  const deadline = opts.budgetMs ? started + opts.budgetMs : Infinity;
+  const counts = { ok: 0, failed: 0, skippedForTime: 0 };
+  const progress = (o: RecipeOutcome) => {
+    counts[o.status === 'ok' ? 'ok' : 'failed']++;
+    if ((counts.ok + counts.failed) % 500 === 0) log(`recipes: ${counts.ok} ok, ${counts.failed} failed`);
+  };
+  const guarded = async (r: Plan['recipes'][number]): Promise<RecipeOutcome> => {
+    if (Date.now() > deadline) {
+      counts.skippedForTime++;
+      return undefined as unknown as RecipeOutcome;
+    }
+    try {
+      return await collectRecipe(deps, r);
+    } catch (e) {
+      // A fault of the machinery (network, engine): not recorded, so the next run retries the recipe.
+      log(`recipe ${r.id}: ${(e as Error).message.slice(0, 300)}`);
+      return undefined as unknown as RecipeOutcome;
+    }
+  };
+  const containerRecipes = plan.recipes.filter((r) => r.method === 'container');
+  const staticRecipes = plan.recipes.filter((r) => r.method === 'static');
+  if (!opts.buildOnly)
+    await Promise.all([
+      runRecipes(containerRecipes, opts.containerConcurrency ?? 2, guarded, (o) => o && progress(o)),
+      runRecipes(staticRecipes, opts.staticConcurrency ?? 12, guarded, (o) => o && progress(o)),
+    ]);
+  log(`recipes: ${counts.ok} ok, ${counts.failed} failed, ${counts.skippedForTime} left for a later run`);
+
+  const out = opts.out ?? SHIPPED_DATASET_DIR();
+  await mkdir(out, { recursive: true });
+  const validation = await validateStaticPath(store, containerRecipes);
+  await writeFile(path.join(out, 'validation.json'), JSON.stringify(validation, null, 1) + '\n');
+  log(`static path validation: ${JSON.stringify(validation.perEcosystem)}`);
+  const dataset = await buildDataset(store, plan.recipes);
+  await writeDataset(out, dataset);
+  await writeFile(
+    path.join(out, 'plan-summary.json'),
+    JSON.stringify({
+      params: plan.params,
+      created: plan.created,
+      recipes: plan.recipes.length,
+      labels: plan.labels,
+      skipped: plan.skipped,
+    }) + '\n',
+  );
+  await writeFile(path.join(out, 'stats.json'), JSON.stringify(datasetStats(dataset), null, 2) + '\n');
+  log(`dataset: ${dataset.samples.length} samples, ${dataset.failures.length} failures -> ${out}`);
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+if (require.main === module) {
+  const num = (n: string) => (arg(n) === undefined ? undefined : Number(arg(n)));
+  const params: Partial<PlanParams> = {};
+  if (num('pypi') !== undefined) params.pypiProjects = num('pypi');
+  if (num('npm') !== undefined) params.npmPackages = num('npm');
+  if (num('deb') !== undefined) params.debPackages = num('deb');
+  if (num('multi') !== undefined) {
+    const m = num('multi') as number;
+    params.multi = { pypi: m, npm: m, deb: m };
+  }
+  if (num('validate') !== undefined) {
+    const v = num('validate') as number;
+    params.validate = { pypi: v, npm: v, deb: v };
+  }
+  const scratch = arg('scratch') ?? '/work/scratch';
+  const run = process.argv.includes('--base-images-only')
+    ? buildBaseImages(
+        new Docker({ socketPath: '/var/run/docker.sock' }),
+        new LocalStore(path.join(scratch, 'store')),
+        {
+          rootfsDir: path.join(scratch, 'rootfs', 'bookworm'),
+          log: console.log,
+        },
+      ).then(() => undefined)
+    : collectDataset({
+        scratch,
+        out: arg('out'),
+        params,
+        budgetMs:
+          num('budget-minutes') === undefined ? undefined : (num('budget-minutes') as number) * 60_000,
+        staticConcurrency: num('static-concurrency'),
+        containerConcurrency: num('container-concurrency'),
+        buildOnly: process.argv.includes('--build-only'),
+      });
+  run.catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
