@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema';
+import { getManifest } from '../../models/registry';
 import {
   alarmsFromReport,
   aboveThreshold,
@@ -8,87 +9,19 @@ import {
   sinksFromConfig,
 } from '../alarms';
 import type { AlarmSink } from '../alarms/sinks';
-import { REPORT_SCHEMA_ID, type ImageReport, type Outdated, type Vulnerability } from '../reports/report';
 import { writeReport } from '../reports/report-store';
-import { type AdvisoryDb, openAdvisoryDb, readPointer, syncAdvisories } from '../risk/advisory-db';
-import { matchPackage } from '../risk/match';
-import { defaultAdvisorySource } from '../risk/osv';
-import { checkOutdated, loadLatestFiles, type LatestIndex } from '../risk/outdated';
+import { assessImage } from '../risk/assess';
+import { riskContextFrom } from '../risk/context';
+import { isDigest, parseImageRef } from '../registry/reference';
 import type { ObjectStore } from '../store/object-store';
 import { putJson } from '../store/object-store';
-import { isDigest, parseImageRef } from '../registry/reference';
 import { scanMarkerKey, type ScanMarker } from './scan-keys';
 import type { AlarmNotice, LayerOutcome, ResolvedImageSummary, RiskOutcome } from './scan-types';
 
-let advisoryCache: { digest: string; db: Promise<AdvisoryDb> } | undefined;
-
-/**
- * The advisory set in force. The first scan against an empty store imports the configured source (default:
- * the bundled PyPI snapshot) so that a fresh install alarms without a separate sync step.
- */
-export async function currentAdvisories(
-  store: ObjectStore,
-  config: Pick<Config, 'risk'>,
-): Promise<AdvisoryDb> {
-  let pointer = await readPointer(store);
-  if (!pointer) {
-    await syncAdvisories(store, config.risk.advisories ?? defaultAdvisorySource());
-    pointer = await readPointer(store);
-  }
-  if (!advisoryCache || advisoryCache.digest !== pointer?.digest) {
-    const db = openAdvisoryDb(store);
-    db.catch(() => (advisoryCache = undefined));
-    advisoryCache = { digest: pointer?.digest ?? '', db };
-  }
-  return advisoryCache.db;
-}
-
-let latestCache: LatestIndex | undefined;
-export function latestIndex(): LatestIndex {
-  latestCache ??= loadLatestFiles();
-  return latestCache;
-}
-
-/** Vulnerabilities and outdated packages of an image's findings. Pure: the same inputs give the same lists. */
-export function assessFindings(
-  layers: ReadonlyArray<Pick<LayerOutcome, 'index' | 'findings'>>,
-  db: AdvisoryDb,
-  latest: LatestIndex,
-  risk: Config['risk'],
-): { vulnerabilities: Vulnerability[]; outdated: Outdated[] } {
-  const vulnerabilities: Vulnerability[] = [];
-  const outdated: Outdated[] = [];
-  for (const layer of layers) {
-    for (const f of layer.findings) {
-      const ref = { layerIndex: layer.index, ecosystem: f.ecosystem, name: f.name, version: f.version };
-      for (const hit of matchPackage(db, { ...ref, sourceName: f.sourceName })) {
-        vulnerabilities.push({
-          ...ref,
-          advisoryId: hit.id,
-          aliases: hit.aliases,
-          severity: hit.severity,
-          ...(hit.severityAssumed ? { severityAssumed: true } : {}),
-          ...(hit.cvssScore !== undefined ? { cvssScore: hit.cvssScore } : {}),
-          fixed: hit.fixed,
-          ...(hit.summary ? { summary: hit.summary } : {}),
-          ...(hit.url ? { url: hit.url } : {}),
-          evidence: f.evidence,
-        });
-      }
-      const old = checkOutdated(latest, f, {
-        versionsBehind: risk.outdatedVersionsBehind,
-        daysBehind: risk.outdatedDaysBehind,
-      });
-      if (old) outdated.push({ ...ref, ...old, evidence: f.evidence });
-    }
-  }
-  return { vulnerabilities, outdated };
-}
-
 /**
  * Builds and stores the image's report (JSON, CycloneDX, inventory), marks the requested digest scanned,
- * and claims the alarms this image raises for the first time: claimed alarms are then delivered by
- * `deliverAlarms`, a separate step so that a failing webhook retries without redoing the report.
+ * and claims the alarms this image raises for the first time. Claimed alarms are delivered by
+ * `deliverAlarms`, a separate step, so that a failing webhook retries without redoing the report.
  */
 export async function assessAndReport(
   deps: { store: ObjectStore; config: Config },
@@ -101,28 +34,31 @@ export async function assessAndReport(
   },
 ): Promise<RiskOutcome> {
   const { store, config } = deps;
-  const db = await currentAdvisories(store, config);
-  const { vulnerabilities, outdated } = assessFindings(input.layers, db, latestIndex(), config.risk);
-  const report: ImageReport = {
-    schema: REPORT_SCHEMA_ID,
-    image: input.image.reference,
-    repository: input.image.repository,
-    manifestDigest: input.image.manifestDigest,
-    platform: input.image.platform,
-    modelVersion: input.modelVersion,
-    advisoryDb: { digest: db.digest, source: db.source },
-    createdAt: new Date().toISOString(),
-    layers: input.layers.map((l) => ({
-      index: l.index,
-      digest: l.digest,
-      findings: l.findings,
-      ...(l.error ? { error: l.error } : {}),
-    })),
-    vulnerabilities,
-    outdated,
-    alarms: [],
-    timings: Object.fromEntries(Object.entries(input.timings).map(([k, s]) => [k, Math.round(s * 1000)])),
-  };
+  const labels = await getManifest(store, input.modelVersion).then(
+    (m) => m.labels,
+    () => [] as string[],
+  );
+  const packages = input.layers.flatMap((l) =>
+    l.findings.map((f) => ({ ecosystem: f.ecosystem, name: f.name })),
+  );
+  const ctx = await riskContextFrom(store, config.risk, { labels, packages });
+  const report = assessImage(
+    {
+      image: input.image.reference,
+      repository: input.image.repository,
+      manifestDigest: input.image.manifestDigest,
+      platform: input.image.platform,
+      modelVersion: input.modelVersion,
+      layers: input.layers.map((l) => ({
+        index: l.index,
+        digest: l.digest,
+        findings: l.findings,
+        ...(l.error ? { error: l.error } : {}),
+      })),
+      timings: Object.fromEntries(Object.entries(input.timings).map(([k, s]) => [k, Math.round(s * 1000)])),
+    },
+    ctx,
+  );
   const candidates = aboveThreshold(alarmsFromReport(report), config.alarms.minSeverity);
   report.alarms = candidates;
   const claimed = await dedupeAlarms(store, candidates, { claimant: input.trigger ?? 'praxi' });
@@ -139,7 +75,6 @@ export async function assessAndReport(
   for (const d of new Set([marker.requestedDigest, marker.manifestDigest]))
     await putJson(store, scanMarkerKey(d), marker);
 
-  const findings = report.layers.reduce((n, l) => n + l.findings.length, 0);
   const newAlarms: AlarmNotice[] = claimed.map((a) => ({
     key: a.key,
     advisory: a.advisoryId,
@@ -149,9 +84,9 @@ export async function assessAndReport(
   }));
   return {
     reportKey: keys.report,
-    findings,
-    vulnerable: new Set(vulnerabilities.map((v) => `${v.ecosystem}:${v.name}==${v.version}`)).size,
-    outdated: outdated.length,
+    findings: report.layers.reduce((n, l) => n + l.findings.length, 0),
+    vulnerable: new Set(report.vulnerabilities.map((v) => `${v.ecosystem}:${v.name}==${v.version}`)).size,
+    outdated: report.outdated.length,
     alarms: candidates.length,
     newAlarms,
   };

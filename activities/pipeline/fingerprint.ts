@@ -2,10 +2,10 @@ import type { Config } from '../../config/schema';
 import { readLayer } from '../layers/reader';
 import { recordsFromContents, wantContent } from '../records';
 import type { PackageRecord } from '../records/package-record';
-import { NotFoundError } from '../errors';
-import { getJson, putJson, type ObjectStore } from '../store/object-store';
-import { tagsetFromChangeset, tokenizerId, type TokenizerOptions } from '../tagging/columbus';
-import type { Tagset } from '../tagging/tagset';
+import { isPraxiError, NotFoundError } from '../errors';
+import { putJson, type ObjectStore } from '../store/object-store';
+import { summarize as summarizeLayer, tagsetKey, TagsetCache, type Fingerprint } from '../tagging/cache';
+import { tagsetFromChangeset, type TokenizerOptions } from '../tagging/columbus';
 import type { ImageResolver } from './image-cache';
 import { layerRecordsKey } from './scan-keys';
 import type { LayerFingerprint, LayerRef } from './scan-types';
@@ -14,17 +14,8 @@ export function tokenizerOptions(config: Pick<Config, 'tokenizer'>): TokenizerOp
   return { name: config.tokenizer.name, threshold: config.tokenizer.threshold };
 }
 
-/** Tagsets are cached per layer digest and tokenizer version: a base layer shared by many images is read once. */
-export function tagsetKey(opts: TokenizerOptions, layerDigest: string): string {
-  const id = tokenizerId(opts);
-  return `tagsets/${id.name}-${id.version}/${layerDigest.replace(':', '/')}.json`;
-}
-
-interface LayerFacts {
-  schema: 'praxi.layer-facts/v1';
-  entries: number;
-  deletions: number;
-  bytes: number;
+interface LayerRecords {
+  schema: 'praxi.layer-records/v1';
   records: PackageRecord[];
 }
 
@@ -37,8 +28,8 @@ export interface FingerprintHooks {
 }
 
 /**
- * One layer → its tagset (stored) and its package records, reading the blob once and only when the
- * cache does not know it yet.
+ * One layer → its tagset (in the tagset cache) and its package records, reading the blob once and only
+ * when the cache does not know it yet. Records do not depend on the tokenizer and are kept beside it.
  */
 export async function fingerprintLayer(
   deps: { store: ObjectStore; config: Pick<Config, 'tokenizer'>; images: ImageResolver },
@@ -47,25 +38,18 @@ export async function fingerprintLayer(
 ): Promise<LayerFingerprint> {
   const t0 = Date.now();
   const opts = tokenizerOptions(deps.config);
-  const key = tagsetKey(opts, input.layer.digest);
-  const factsKey = layerRecordsKey(input.layer.digest);
-  const { store } = deps;
+  const cache = new TagsetCache(deps.store, opts);
+  const digest = input.layer.digest;
 
-  if (!hooks.bypassCache && (await store.exists(key)) && (await store.exists(factsKey))) {
-    const [tagset, facts] = await Promise.all([
-      getJson<Tagset>(store, key),
-      getJson<LayerFacts>(store, factsKey),
-    ]);
-    return summary(input.layer, key, tagset, facts, true, t0);
+  if (!hooks.bypassCache) {
+    const [hit, records] = await Promise.all([cache.get(digest), readRecords(deps.store, digest)]);
+    if (hit && records) return summary(input.layer, cache, hit, records, true, t0);
   }
 
   const image = await deps.images.resolve(input.reference);
-  const handle = image.layers.find((l) => l.digest === input.layer.digest);
-  if (!handle) {
-    throw new NotFoundError(
-      `layer ${input.layer.digest} is not part of ${input.reference} (${image.manifestDigest})`,
-    );
-  }
+  const handle = image.layers.find((l) => l.digest === digest);
+  if (!handle)
+    throw new NotFoundError(`layer ${digest} is not part of ${input.reference} (${image.manifestDigest})`);
   const read = await readLayer(await handle.open(), {
     layerDigest: handle.digest,
     mediaType: handle.mediaType,
@@ -73,37 +57,45 @@ export async function fingerprintLayer(
     signal: hooks.signal,
     wantContent,
   });
-  const tagset = tagsetFromChangeset(read, opts);
-  const facts: LayerFacts = {
-    schema: 'praxi.layer-facts/v1',
-    entries: read.entries.length,
-    deletions: read.deletions.length,
-    bytes: read.bytes,
-    records: recordsFromContents(read.contents),
-  };
-  // Facts last: their presence is what marks the layer as cached.
-  await putJson(store, key, tagset);
-  await putJson(store, factsKey, facts);
-  return summary(input.layer, key, tagset, facts, false, t0);
+  const fp: Fingerprint = { tagset: tagsetFromChangeset(read, opts), summary: summarizeLayer(read) };
+  const records = recordsFromContents(read.contents);
+  // Records first: a cached tagset is only trusted when its records are there too.
+  await putJson(deps.store, layerRecordsKey(digest), {
+    schema: 'praxi.layer-records/v1',
+    records,
+  } satisfies LayerRecords);
+  await cache.put(digest, fp);
+  return summary(input.layer, cache, fp, records, false, t0);
+}
+
+async function readRecords(store: ObjectStore, digest: string): Promise<PackageRecord[] | undefined> {
+  try {
+    const doc = JSON.parse((await store.get(layerRecordsKey(digest))).toString('utf8')) as LayerRecords;
+    return doc.schema === 'praxi.layer-records/v1' ? doc.records : undefined;
+  } catch (e) {
+    if (isPraxiError(e) && e.code === 'KEY_NOT_FOUND') return undefined;
+    if (e instanceof SyntaxError) return undefined;
+    throw e;
+  }
 }
 
 function summary(
   layer: LayerRef,
-  key: string,
-  tagset: Tagset,
-  facts: LayerFacts,
+  cache: TagsetCache,
+  fp: Fingerprint,
+  records: PackageRecord[],
   cached: boolean,
   t0: number,
 ): LayerFingerprint {
   return {
     index: layer.index,
     digest: layer.digest,
-    tagsetKey: key,
-    entries: facts.entries,
-    deletions: facts.deletions,
-    bytes: facts.bytes,
-    distinctTags: Object.keys(tagset.tags).length,
-    records: facts.records,
+    tagsetKey: tagsetKey(cache.tokenizer, layer.digest),
+    entries: fp.summary.entries,
+    deletions: fp.summary.deletions,
+    bytes: fp.summary.bytes,
+    distinctTags: Object.keys(fp.tagset.tags).length,
+    records,
     cached,
     seconds: (Date.now() - t0) / 1000,
   };

@@ -4,9 +4,6 @@ import { getJson } from '../store/object-store';
 import type { Tagset } from '../tagging/tagset';
 import { loadModel, type Model } from '../../models/model';
 import { currentVersion } from '../../models/registry';
-import { logit } from '../../models/xgboost/trees';
-import { DEFAULT_THRESHOLD, type RawScore } from '../../models/merge';
-import { packageOf } from '../../models/label';
 import type { ExpertBatch, ExpertScore, Finding } from './scan-types';
 
 /** Experts per inference activity: big enough that a typical layer needs one or two, small enough to spread. */
@@ -47,10 +44,8 @@ export async function selectExperts(
 }
 
 /**
- * Runs a batch of experts on one layer and keeps only the outputs merging can use, so history stays
- * small: boosters that clear their calibrated threshold, plus the versions of a package whose package
- * booster clears its own (merging then picks the best of those versions). An expert holds its packages'
- * package boosters beside their versions, and a batch never splits an expert, so the filter sees both.
+ * Runs a batch of experts on one layer and keeps only the outputs merging can use (Model.candidates),
+ * so history stays small. A batch never splits an expert, which is what that filter needs.
  */
 export async function runExperts(
   store: ObjectStore,
@@ -59,16 +54,8 @@ export async function runExperts(
 ): Promise<ExpertScore[]> {
   const model = await loadModel(store, modelVersion);
   const tagset = await getJson<Tagset>(store, batch.tagsetKey);
-  const thresholds = model.manifest.calibration.thresholds;
-  const passes = (r: RawScore) => r.margin >= logit(thresholds[r.label] ?? DEFAULT_THRESHOLD);
-  const raw = model.predictExperts(tagset, batch.experts);
-  const packagesUp = new Set(
-    raw.filter((r) => r.level === 'package' && passes(r)).map((r) => `${r.expert}\0${r.label}`),
-  );
-  return raw
-    .filter(
-      (r) => passes(r) || (r.level === 'version' && packagesUp.has(`${r.expert}\0${packageOf(r.label)}`)),
-    )
+  return model
+    .candidates(model.predictExperts(tagset, batch.experts))
     .map((r) => ({ label: r.label, level: r.level, expert: r.expert, margin: r.margin }));
 }
 

@@ -2,8 +2,8 @@ import { BadInputError } from '../errors';
 
 /**
  * Object store keys of the scan pipeline. Stable: documented in the README ("Store layout").
- *   scans/sha256/<hex>.json     marker: this requested digest (tag target: manifest or index) was scanned
- *   records/sha256/<hex>.json   package records found in a layer (tokenizer-independent)
+ *   scans/sha256/<hex>.json            marker: this requested digest (tag target: manifest or index) was scanned
+ *   layers/sha256/<hex>/records.json   package records found in a layer (tokenizer-independent)
  */
 function hexOf(digest: string): string {
   const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
@@ -16,7 +16,7 @@ export function scanMarkerKey(digest: string): string {
 }
 
 export function layerRecordsKey(layerDigest: string): string {
-  return `records/sha256/${hexOf(layerDigest)}.json`;
+  return `layers/sha256/${hexOf(layerDigest)}/records.json`;
 }
 
 export interface ScanMarker {
