@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { registerAdvisories } from './advisories';
 import { registerDemo } from './demo';
 import { registerDev } from './dev';
 import { registerFingerprint } from './fingerprint';
+import { registerReport } from './report';
 import { registerScan } from './scan';
 import { registerSchedule } from './schedule';
 import { registerWorker } from './worker';
@@ -10,6 +12,8 @@ import { registerWorker } from './worker';
 export function registerCommands(program: Command): void {
   registerScan(program);
   registerFingerprint(program);
+  registerReport(program);
+  registerAdvisories(program);
   registerSchedule(program);
   registerDemo(program);
   registerDev(program);
