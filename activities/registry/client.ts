@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../../config/schema';
-import { CorruptContentError, PraxiError } from '../errors';
+import { CorruptContentError, PraxiError, TransientError } from '../errors';
 import { defaultKeychain, type Keychain } from './auth';
 import { type Manifest, parseManifest } from './manifest';
 import { MANIFEST_MEDIA_TYPES, MediaTypes } from './media-types';
 import { isDigest, type RegistryRef } from './reference';
+import { resumableStream } from './resumable-stream';
 import { RegistryTransport } from './transport';
 import { sha256Digest, verifiedStream, verifyBuffer } from './verify';
 
@@ -101,11 +102,34 @@ export class RegistryClient {
   /** A stream of the blob's bytes, verified against `digest` (and `size` when given) as they pass. Redirects (e.g. to S3) are followed. */
   async openBlob(repo: RepoAddress, desc: { digest: string; size?: number }): Promise<Readable> {
     const what = `blob ${desc.digest} of ${repo.host}/${repo.repository}`;
-    const res = await this.transport.request(repo.host, `/v2/${repo.repository}/blobs/${desc.digest}`, {
-      scope: pullScope(repo),
-      what,
-    });
-    return verifiedStream(this.transport.bodyStream(res, what), desc.digest, desc.size, what);
+    const path = `/v2/${repo.repository}/blobs/${desc.digest}`;
+    const res = await this.transport.request(repo.host, path, { scope: pullScope(repo), what });
+    const acceptsRanges = res.headers.get('accept-ranges') === 'bytes';
+    // A cut connection resumes with a Range request when the server (or the storage it redirected to) supports them.
+    const openAt = async (offset: number): Promise<Readable> => {
+      const more = await this.transport.request(repo.host, path, {
+        scope: pullScope(repo),
+        what,
+        headers: { range: `bytes=${offset}-` },
+      });
+      if (more.status !== 206) {
+        await more.body?.cancel();
+        throw new TransientError(
+          `${what}: connection cut at byte ${offset} and the registry cannot resume`,
+          'NETWORK',
+        );
+      }
+      return this.transport.bodyStream(more, what);
+    };
+    const body = this.transport.bodyStream(res, what);
+    const stream = acceptsRanges
+      ? resumableStream(body, openAt, {
+          maxResumes: this.transport.maxRetries,
+          backoffMs: (a) => this.transport.backoff(a),
+          size: desc.size,
+        })
+      : body;
+    return verifiedStream(stream, desc.digest, desc.size, what);
   }
 
   /** A small blob (an image config) read whole and verified. */

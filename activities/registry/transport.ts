@@ -128,7 +128,12 @@ export class RegistryTransport {
     }
   }
 
-  private backoff(attempt: number): number {
+  get maxRetries(): number {
+    return this.opts.maxRetries;
+  }
+
+  /** Full-jitter exponential backoff for the given retry attempt (0-based). */
+  backoff(attempt: number): number {
     const cap = Math.min(this.opts.retryMaxDelayMs, this.opts.retryBaseDelayMs * 2 ** attempt);
     return Math.random() * cap;
   }

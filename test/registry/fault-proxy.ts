@@ -16,7 +16,9 @@ export type FaultAction =
   /** Drop the connection without answering (a reset). */
   | { kind: 'reset' }
   /** Never answer (a server that hangs). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Pass the answer on but cut the connection after `after` body bytes (headers promise them all). */
+  | { kind: 'cut'; after: number; dropHeaders?: string[] };
 
 const servers: Server[] = [];
 
@@ -111,6 +113,20 @@ function handle(upstream: string, req: IncomingMessage, res: ServerResponse, act
       if (action.kind === 'pass') {
         res.writeHead(upRes.statusCode ?? 502, headers);
         upRes.pipe(res);
+        return;
+      }
+      if (action.kind === 'cut') {
+        for (const h of action.dropHeaders ?? []) delete headers[h];
+        res.writeHead(upRes.statusCode ?? 502, headers);
+        let sent = 0;
+        upRes.on('data', (c: Buffer) => {
+          if (sent >= action.after) return;
+          const part = c.subarray(0, action.after - sent);
+          sent += part.length;
+          res.write(part, () => {
+            if (sent >= action.after) res.socket?.destroy();
+          });
+        });
         return;
       }
       const chunks: Buffer[] = [];

@@ -116,6 +116,39 @@ describe('registry faults, through a fault-injecting proxy in front of the real 
     assert.ok(reset);
   });
 
+  it('resumes a blob cut mid-stream with a Range request, and says so when the registry cannot resume', async () => {
+    const { upstream, repo, image: img } = await image();
+    const ranges: string[] = [];
+    let cut = false;
+    const proxy = await startFaultProxy(upstream, [
+      on(
+        (u, m) => m === 'GET' && u.includes(`/blobs/${img.layers[0].digest}`),
+        (req) => {
+          if (req.headers.range) ranges.push(req.headers.range);
+          if (cut) return undefined;
+          cut = true;
+          return { kind: 'cut', after: 40 };
+        },
+      ),
+    ]);
+    const resolved = await resolveImage(`${proxy.host}/${repo}:v1`, { registryClient: client() });
+    const bytes = await readAll(await resolved.layers[0].open());
+    assert.equal(bytes.length, img.layers[0].size);
+    assert.deepEqual(ranges, ['bytes=40-']);
+
+    const noRanges = await startFaultProxy(upstream, [
+      on(
+        (u, m) => m === 'GET' && u.includes(`/blobs/${img.layers[0].digest}`),
+        () => ({ kind: 'cut', after: 40, dropHeaders: ['accept-ranges'] }),
+      ),
+    ]);
+    const again = await resolveImage(`${noRanges.host}/${repo}:v1`, { registryClient: client() });
+    await assert.rejects(
+      readAll(await again.layers[0].open()),
+      (e) => isPraxiError(e) && e.code === 'NETWORK' && e.retryable,
+    );
+  });
+
   it('gives up after maxRetries with a retryable UNAVAILABLE, and does not sleep through a long Retry-After', async () => {
     const { upstream, repo } = await image();
     const proxy = await startFaultProxy(upstream, [
