@@ -135,6 +135,19 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    collect: z
+      .object({
+        /** Scratch space for training-data collection: debootstrap rootfs, artifact cache, raw changesets. */
+        scratchDir: z.string().min(1).default('.praxi/collect'),
+        /** Real installs (containers) in flight at once. */
+        containerConcurrency: z.number().int().min(1).max(32).default(2),
+        /** Static-path recipes (artifact listings) in flight at once. */
+        staticConcurrency: z.number().int().min(1).max(64).default(12),
+        /** Per-install limit; an install over it is killed and recorded as failed (`timeout`). */
+        installTimeoutMs: z.number().int().positive().default(600_000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
