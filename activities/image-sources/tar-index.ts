@@ -51,6 +51,21 @@ export async function indexTar(file: string): Promise<TarIndex> {
           `${file} is truncated: a tar header or extension at byte ${at} is cut off`,
         );
     };
+    if (fileSize >= 4) {
+      const magic = Buffer.alloc(4);
+      await readAt(magic, 0);
+      const kind =
+        magic[0] === 0x1f && magic[1] === 0x8b
+          ? 'gzip'
+          : magic.readUInt32LE(0) === 0xfd2fb528
+            ? 'zstd'
+            : undefined;
+      // Random access needs the plain tar; say so rather than report a checksum error.
+      if (kind)
+        throw new BadInputError(
+          `${file} is ${kind}-compressed; decompress it first (praxi reads uncompressed archives by offset)`,
+        );
+    }
     while (pos + BLOCK <= fileSize) {
       await readAt(header, pos);
       if (header.every((b) => b === 0)) break;

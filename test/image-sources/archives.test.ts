@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { exitCodeFor, isPraxiError } from '../../activities/errors';
 import { resolveImage } from '../../activities/image-sources';
 import { TarTree } from '../../activities/image-sources/file-tree';
@@ -131,6 +132,14 @@ describe('docker-archive: (docker save tarball)', () => {
     await assert.rejects(
       resolveImage(`docker-archive:${junk}`),
       (e) => isPraxiError(e) && e.code === 'CORRUPT_CONTENT' && /not a tar archive/.test(e.message),
+    );
+
+    const gz = path.join(dir, 'img.tar.gz');
+    writeFileSync(gz, gzipSync(full));
+    await assert.rejects(
+      resolveImage(`docker-archive:${gz}`),
+      (e) =>
+        isPraxiError(e) && e.code === 'BAD_INPUT' && /gzip-compressed; decompress it first/.test(e.message),
     );
 
     await assert.rejects(
