@@ -108,11 +108,25 @@ export async function deliverAlarms(
   opts: { store?: ObjectStore; throwOnFailure?: boolean } = {},
 ): Promise<DeliveryResult> {
   const result: DeliveryResult = { delivered: [], failures: [] };
+  // A sink that exhausted its retries on one alarm is down: the rest of this run skips it instead of
+  // spending its whole backoff again on every alarm, and the next attempt resumes them all.
+  const down = new Map<string, string>();
   for (const alarm of alarms) {
     const marker = opts.store ? await readMarker(opts.store, alarm) : undefined;
     let ok = true;
     for (const sink of sinks) {
       if (marker?.delivered[sink.name]) continue;
+      const reason = down.get(sink.name);
+      if (reason) {
+        ok = false;
+        result.failures.push({
+          key: alarm.key,
+          sink: sink.name,
+          code: 'UNAVAILABLE',
+          message: `not tried: ${reason}`,
+        });
+        continue;
+      }
       try {
         await sink.deliver(alarm);
         if (marker && opts.store) {
@@ -121,13 +135,14 @@ export async function deliverAlarms(
         }
       } catch (e) {
         ok = false;
-        const err = e as { code?: string; message?: string };
+        const err = e as { code?: string; message?: string; retryable?: boolean };
         result.failures.push({
           key: alarm.key,
           sink: sink.name,
           code: err.code ?? 'INTERNAL',
           message: err.message ?? String(e),
         });
+        if (err.retryable) down.set(sink.name, `${sink.name} failed on ${alarm.key} earlier in this run`);
       }
     }
     if (ok) {

@@ -1,5 +1,9 @@
 import { type Alarm, alarmKey } from '../alarms/alarm';
-import { aboveThreshold } from '../alarms/deliver';
+import { aboveThreshold, type DeliveryResult, deliverAlarms, sinksFromConfig } from '../alarms/deliver';
+import type { AlarmSink } from '../alarms/sinks';
+import type { Config } from '../../config/schema';
+import { openAdvisoryDb, syncAdvisories, type SyncResult } from './advisory-db';
+import { defaultAdvisorySource } from './osv';
 import { dedupeAlarms } from '../alarms/dedupe';
 import { isPraxiError } from '../errors';
 import { type Inventory, listInventoryKeys, readReport, writeReport } from '../reports/report-store';
@@ -122,4 +126,38 @@ async function updateReport(
     if (isPraxiError(e) && e.code === 'KEY_NOT_FOUND') return;
     result.problems.push({ key: manifestDigest, message: `report not updated: ${(e as Error).message}` });
   }
+}
+
+export interface RefreshResult {
+  sync: SyncResult;
+  /** Absent when the advisory set did not change and `force` was not given. */
+  rematch?: RematchResult;
+  delivery?: DeliveryResult;
+}
+
+/**
+ * The whole advisory refresh as one plain function (the scheduled workflow may split it into its
+ * three steps): import the source, and when the set changed, re-match every stored inventory and
+ * deliver the alarms that are new. No image is rescanned.
+ */
+export async function refreshAdvisories(
+  store: ObjectStore,
+  config: Pick<Config, 'risk' | 'alarms'>,
+  opts: { claimant: string; source?: string; sinks?: AlarmSink[]; force?: boolean; now?: Date },
+): Promise<RefreshResult> {
+  const sync = await syncAdvisories(store, opts.source ?? config.risk.advisories ?? defaultAdvisorySource(), {
+    now: opts.now,
+  });
+  if (!sync.updated && !opts.force) return { sync };
+  const db = await openAdvisoryDb(store);
+  const rematch = await rematchInventories(store, db, {
+    minSeverity: config.alarms.minSeverity,
+    defaultSeverity: config.risk.defaultSeverity,
+    claimant: opts.claimant,
+    now: opts.now,
+  });
+  const delivery = await deliverAlarms(rematch.newAlarms, opts.sinks ?? sinksFromConfig(config.alarms), {
+    store,
+  });
+  return { sync, rematch, delivery };
 }

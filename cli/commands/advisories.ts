@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
-import { deliverAlarms, sinksFromConfig } from '../../activities/alarms';
 import { parseLabel } from '../../models/label';
 import {
   defaultAdvisorySource,
   matchPackage,
   openAdvisoryDb,
   readPointer,
-  rematchInventories,
+  refreshAdvisories,
+  type RematchResult,
   syncAdvisories,
+  type SyncResult,
 } from '../../activities/risk';
 import { listInventoryKeys } from '../../activities/reports/report-store';
 import { openStore } from '../../activities/store';
@@ -37,16 +38,15 @@ export function registerAdvisories(program: Command): void {
       const config = configFrom(cmd);
       const store = openStore(config.store);
       const source = opts.source ?? config.risk.advisories ?? defaultAdvisorySource();
-      const sync = await syncAdvisories(store, source);
-      let rematch: Awaited<ReturnType<typeof rematchInventories>> | undefined;
+      let sync: SyncResult;
+      let rematch: RematchResult | undefined;
       if (opts.rematch) {
-        const db = await openAdvisoryDb(store);
-        rematch = await rematchInventories(store, db, {
-          minSeverity: config.alarms.minSeverity,
-          defaultSeverity: config.risk.defaultSeverity,
-          claimant: `cli-refresh/${db.digest}`,
-        });
-        await deliverAlarms(rematch.newAlarms, sinksFromConfig(config.alarms), { store });
+        // Rematch even when the set is unchanged: the user asked, and it finishes deliveries left pending.
+        const r = await refreshAdvisories(store, config, { claimant: 'cli-refresh', source, force: true });
+        sync = r.sync;
+        rematch = r.rematch;
+      } else {
+        sync = await syncAdvisories(store, source);
       }
       if (opts.json) {
         console.log(JSON.stringify({ source, ...sync, ...(rematch ? { rematch } : {}) }, null, 2));

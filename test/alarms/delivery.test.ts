@@ -131,23 +131,31 @@ describe('alarm delivery', () => {
       new WebhookSink({ url: hook.url, secret: SECRET, maxAttempts: 2, baseDelayMs: 10 }),
     ];
     await assert.rejects(
-      raiseAlarms(store, [alarm('PYSEC-1')], sinks, { minSeverity: 'LOW', claimant: 'scan/9' }),
+      raiseAlarms(store, [alarm('PYSEC-1'), alarm('PYSEC-2')], sinks, {
+        minSeverity: 'LOW',
+        claimant: 'scan/9',
+      }),
       (e) => isPraxiError(e) && e.retryable && /a retry resumes/.test(e.message),
     );
     assert.equal(hook.accepted().length, 0);
+    assert.equal(
+      hook.got.length,
+      2,
+      'the webhook, down for PYSEC-1, is not tried again for PYSEC-2 in this run',
+    );
     // Another claimant keeps off a fresh claim; the same one (the activity's retry) resumes it.
     const other = await raiseAlarms(store, [alarm('PYSEC-1')], sinks, {
       minSeverity: 'LOW',
       claimant: 'scan/10',
     });
     assert.deepEqual(other.raised, []);
-    const retry = await raiseAlarms(store, [alarm('PYSEC-1')], sinks, {
+    const retry = await raiseAlarms(store, [alarm('PYSEC-1'), alarm('PYSEC-2')], sinks, {
       minSeverity: 'LOW',
       claimant: 'scan/9',
     });
-    assert.equal(retry.raised.length, 1);
-    assert.equal(hook.accepted().length, 1);
-    assert.equal(logLines.length, 1, 'the log sink had accepted already and is not repeated');
+    assert.equal(retry.raised.length, 2);
+    assert.equal(hook.accepted().length, 2);
+    assert.equal(logLines.length, 2, 'the log sink had accepted both already and is not repeated');
   });
 
   it('drops alarms under the severity threshold without recording them', async () => {

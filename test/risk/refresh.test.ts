@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { ConfigSchema } from '../../config/schema';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { LogSink, alarmsFromReport, deliverAlarms, raiseAlarms } from '../../activities/alarms';
@@ -8,6 +9,7 @@ import {
   assessImage,
   defaultAdvisorySource,
   openAdvisoryDb,
+  refreshAdvisories,
   rematchInventories,
   syncAdvisories,
 } from '../../activities/risk';
@@ -115,5 +117,64 @@ describe('refreshAdvisories: re-matching stored inventories without rescanning',
     const again = await rematchInventories(store, db2, { ...opts, claimant: 'refresh/3' });
     assert.deepEqual([again.imagesChecked, again.newAlarms.length], [1, 0]);
     assert.equal(again.matches, refreshed.matches, 'the same matches, all alarmed before');
+  });
+
+  it('refreshAdvisories: unchanged set, nothing to do; an added advisory, one alarm delivered', async () => {
+    const store = new LocalStore(tempDir('refresh-fn'));
+    const osvDir = tempDir('refresh-fn-osv');
+    const advisory = (id: string, fixed: string) =>
+      JSON.stringify({
+        id,
+        modified: '2099-01-01T00:00:00Z',
+        affected: [
+          {
+            package: { ecosystem: 'npm', name: 'left-pad' },
+            ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed }] }],
+          },
+        ],
+        database_specific: { severity: 'HIGH' },
+      });
+    writeFileSync(path.join(osvDir, 'GHSA-0001.json'), advisory('GHSA-0001', '1.0.0'));
+    const config = ConfigSchema.parse({ risk: { advisories: osvDir }, alarms: { log: true } });
+    const lines: string[] = [];
+    const sinks = [new LogSink((l) => lines.push(l))];
+    await syncAdvisories(store, osvDir);
+    const report = assessImage(
+      {
+        image: 'img',
+        manifestDigest: DIGEST,
+        modelVersion: 'm',
+        layers: [
+          {
+            index: 0,
+            digest: 'sha256:' + '3'.repeat(64),
+            findings: [
+              { ecosystem: 'npm', name: 'left-pad', version: '1.2.0', score: 1, evidence: 'metadata' },
+            ],
+          },
+        ],
+      },
+      {
+        db: await openAdvisoryDb(store),
+        policy: { versionsBehind: 3, daysBehind: 365 },
+        defaultSeverity: 'MODERATE',
+      },
+    );
+    assert.deepEqual(report.vulnerabilities, []);
+    await writeReport(store, report);
+
+    const unchanged = await refreshAdvisories(store, config, { claimant: 'refresh/a', sinks });
+    assert.deepEqual([unchanged.sync.updated, unchanged.rematch], [false, undefined]);
+
+    writeFileSync(path.join(osvDir, 'GHSA-0002.json'), advisory('GHSA-0002', '1.3.0'));
+    const changed = await refreshAdvisories(store, config, { claimant: 'refresh/b', sinks });
+    assert.deepEqual(changed.sync.added, ['GHSA-0002']);
+    assert.deepEqual(
+      changed.rematch?.newAlarms.map((a) => a.advisoryId),
+      ['GHSA-0002'],
+    );
+    assert.equal(changed.delivery?.delivered.length, 1);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /"advisory":"GHSA-0002"/);
   });
 });
