@@ -158,7 +158,7 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
       maybeDone();
     }, fail);
 
-    const tarFailed = (e: unknown): void => {
+    const tarFailed = (e: TarFormatError): void => {
       const typed = tarError(layerDigest, e);
       // When the decoder stopped early, its own verdict (a zstd exit status) explains the tar
       // error better than "truncated"; it is due any moment.
@@ -170,7 +170,8 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
       try {
         parser.write(chunk);
       } catch (e) {
-        fail(tarError(layerDigest, e));
+        // Bad bytes become a typed error; anything else (a throwing wantContent) passes as it is.
+        fail(e instanceof TarFormatError ? tarError(layerDigest, e) : e);
       }
     });
     decoder.output.on('end', () => {
@@ -178,7 +179,7 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
       try {
         parser.end();
       } catch (e) {
-        tarFailed(e);
+        tarFailed(e as TarFormatError);
         return;
       }
       tarEnded = true;
@@ -187,7 +188,11 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
 
     const countBytes = (chunk: Buffer): void => {
       result.bytes += chunk.length;
-      opts.onProgress?.(result.bytes);
+      try {
+        opts.onProgress?.(result.bytes);
+      } catch (e) {
+        fail(e); // a throwing progress callback stops the read instead of crashing the process
+      }
     };
     // Feed the decoder: first the bytes read to sniff the format, then the rest of the source.
     for (const chunk of head.chunks) {
@@ -203,9 +208,8 @@ export async function readLayer(source: Readable, opts: ReadLayerOptions): Promi
   });
 }
 
-function tarError(layerDigest: string, e: unknown): CorruptContentError {
-  const reason = e instanceof TarFormatError ? e.reason : `tar parse error: ${(e as Error).message}`;
-  return new CorruptContentError(`layer ${layerDigest}: ${reason}`, 'CORRUPT_CONTENT', e);
+function tarError(layerDigest: string, e: TarFormatError): CorruptContentError {
+  return new CorruptContentError(`layer ${layerDigest}: ${e.reason}`, 'CORRUPT_CONTENT', e);
 }
 
 /**

@@ -426,3 +426,32 @@ describe('layer reader: archives written by GNU tar', () => {
     }
   });
 });
+
+describe('layer reader: caller callbacks', () => {
+  it('passes an exception from wantContent or onProgress through as it is, not as corrupt content', async () => {
+    const blob = gzip(await makeTar(SAMPLE));
+    const oops = new Error('callback bug');
+    await assert.rejects(
+      readLayer(
+        blobStream(blob),
+        opts({
+          wantContent: () => {
+            throw oops;
+          },
+        }),
+      ),
+      (e) => e === oops,
+    );
+    await assert.rejects(
+      readLayer(
+        blobStream(blob),
+        opts({
+          onProgress: () => {
+            throw oops;
+          },
+        }),
+      ),
+      (e) => e === oops,
+    );
+  });
+});
