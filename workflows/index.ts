@@ -2,3 +2,4 @@
 export { smoke } from './smoke';
 export { scanImage } from './scan-image';
 export { scanRegistry } from './scan-registry';
+export { refreshAdvisories } from './refresh-advisories';

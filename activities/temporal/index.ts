@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { withTypedFailures } from './failures';
+import { createRiskActivities } from './risk';
 import { createScanActivities } from './scan';
 import { createSmokeActivities } from './smoke';
 
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
   return withTypedFailures({
     ...createSmokeActivities(deps),
     ...createScanActivities(deps),
+    ...createRiskActivities(deps),
   });
 }
 

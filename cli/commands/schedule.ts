@@ -26,7 +26,11 @@ export function registerSchedule(program: Command): void {
 
   schedule
     .command('create')
-    .description('create a schedule that runs scanRegistry against a registry every interval')
+    .description(
+      'create a schedule that runs scanRegistry against a registry every interval, or with --advisories one that ' +
+        'runs refreshAdvisories (update the advisory database, re-match stored inventories, alarm on what is new)',
+    )
+    .option('--advisories', 'schedule refreshAdvisories instead of registry polling (default every 1d)')
     .option('--registry <host:port>', 'registry to poll (default: config scan.registry)')
     .option(
       '--repositories <list>',
@@ -38,6 +42,30 @@ export function registerSchedule(program: Command): void {
     .option('--paused', 'create it paused')
     .action(async (opts, cmd: Command) => {
       const config = configFrom(cmd);
+      if (opts.advisories) {
+        const every = everyToDuration(opts.every ?? '1d');
+        const scheduleId: string = opts.id ?? 'praxi-refresh-advisories';
+        const { client, close } = await connectClient(config);
+        try {
+          await client.schedule.create({
+            scheduleId,
+            spec: { intervals: [{ every: every as `${number} days` }] },
+            action: {
+              type: 'startWorkflow',
+              workflowType: 'refreshAdvisories',
+              workflowId: 'refresh-advisories',
+              taskQueue: config.temporal.taskQueues.scan,
+              args: [{}],
+            },
+            policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+            state: { paused: Boolean(opts.paused), note: `praxi: refresh advisories every ${every}` },
+          });
+          console.log(`created schedule ${scheduleId}: refreshAdvisories every ${every}`);
+        } finally {
+          await close();
+        }
+        return;
+      }
       const registry: string | undefined = opts.registry ?? config.scan.registry;
       if (!registry)
         throw new BadInputError('no registry to poll: pass --registry HOST:PORT or set scan.registry');

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
@@ -10,6 +13,8 @@ import { createWorkers } from '../../workers/create-workers';
 import { MANIFEST_DIGEST, FINDINGS_COUNT } from '../../workflows/search-attributes';
 import { buildImage, buildLayer, pushImage } from '../harness/image-builder';
 import { useRegistry, useS3, useTemporal } from '../harness/stack';
+import { tempDir } from '../harness/process';
+import type { RefreshAdvisoriesResult } from '../../workflows/refresh-advisories';
 import { buildAppImage, publishTestModel, s3StoreFor, testConfig, WORLD } from './fixtures';
 import type { S3Store } from '../../activities/store';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -100,6 +105,38 @@ describe('scanImage workflow: registry → layers → experts → risk → repor
 
     // The workflow id is the idempotency key: the same digest is not scanned twice.
     await assert.rejects(scan(reference, digest), WorkflowExecutionAlreadyStartedError);
+  });
+
+  it('refreshAdvisories re-matches stored inventories: one added advisory raises exactly one new alarm', async () => {
+    const dir = tempDir('osv');
+    writeFileSync(
+      path.join(dir, 'PRAXI-TEST-1.json'),
+      JSON.stringify({
+        id: 'PRAXI-TEST-1',
+        modified: '2026-11-27T00:00:00Z',
+        summary: 'a test advisory for requests 2.25.x',
+        affected: [
+          {
+            package: { ecosystem: 'PyPI', name: 'requests' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '2.25.0' }, { fixed: '2.26.0' }] }],
+          },
+        ],
+        database_specific: { severity: 'HIGH' },
+      }),
+    );
+    const refresh = () =>
+      env.client.workflow.execute('refreshAdvisories', {
+        taskQueue: config.temporal.taskQueues.scan,
+        workflowId: `refresh/${randomUUID()}`,
+        args: [{ source: dir }],
+      }) as Promise<RefreshAdvisoriesResult>;
+    const first = await refresh();
+    assert.equal(first.advisories, 1);
+    assert.ok(first.imagesChecked >= 1);
+    assert.equal(first.newAlarms, 1);
+    assert.equal(first.delivered, 1);
+    const again = await refresh();
+    assert.equal(again.newAlarms, 0);
   });
 
   it('records a corrupt layer as a non-retryable failure and still reports the other layers', async () => {
