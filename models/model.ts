@@ -4,6 +4,7 @@ import type { Tagset } from '../activities/tagging/tagset';
 import { LoadedExpert } from './expert';
 import { DEFAULT_THRESHOLD, mergeCandidates, mergeScores, type Prediction, type RawScore } from './merge';
 import { getExpert, getManifest, type ModelManifest } from './registry';
+import { ScoringEngine } from './scoring';
 import { Selector } from './selector';
 
 /**
@@ -13,6 +14,8 @@ import { Selector } from './selector';
 export class Model {
   readonly version: string;
   private readonly byId = new Map<string, LoadedExpert>();
+  private readonly indexOf = new Map<string, number>();
+  private readonly engine: ScoringEngine;
   readonly selector: Selector;
 
   constructor(
@@ -20,7 +23,11 @@ export class Model {
     readonly experts: LoadedExpert[],
   ) {
     this.version = manifest.version;
-    for (const e of experts) this.byId.set(e.id, e);
+    experts.forEach((e, i) => {
+      this.byId.set(e.id, e);
+      this.indexOf.set(e.id, i);
+    });
+    this.engine = new ScoringEngine(experts);
     const thresholds = manifest.calibration.thresholds;
     this.selector = new Selector(experts, (l) => thresholds[l] ?? DEFAULT_THRESHOLD);
   }
@@ -40,16 +47,19 @@ export class Model {
   }
 
   predictExperts(tagset: Tagset, expertIds: readonly string[]): RawScore[] {
-    const tags = new Map(Object.entries(tagset.tags));
+    const indexes = expertIds.map((id) => {
+      const i = this.indexOf.get(id);
+      if (i === undefined) throw new BadInputError(`model ${this.version} has no expert ${id}`);
+      return i;
+    });
+    const margins = this.engine.margins(tagset.tags, indexes);
     const out: RawScore[] = [];
-    for (const id of expertIds) {
-      const e = this.byId.get(id);
-      if (!e) throw new BadInputError(`model ${this.version} has no expert ${id}`);
-      const margins = e.margins(tags);
-      e.boosters.forEach((b, i) =>
-        out.push({ expert: id, label: b.label, level: b.level, margin: margins[i] }),
+    indexes.forEach((i, k) => {
+      const e = this.experts[i];
+      e.boosters.forEach((b, j) =>
+        out.push({ expert: e.id, label: b.label, level: b.level, margin: margins[k][j] }),
       );
-    }
+    });
     return out;
   }
 

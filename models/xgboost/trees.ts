@@ -116,6 +116,32 @@ export class CompiledEnsemble {
     return [...out].sort((a, b) => a - b);
   }
 
+  /**
+   * For stump ensembles under presence encoding (a present tag's value is exactly 1), the margin is
+   * `empty + Σ delta[f]` over present features f: each tree contributes its missing-branch leaf unless its
+   * feature is present. Returns undefined for deeper trees. Sums in float64, so it differs from
+   * XGBoost's float32 tree-order sum only by rounding (~1e-7).
+   */
+  linearized(): { empty: number; delta: Float64Array } | undefined {
+    let empty = this.baseMargin;
+    const delta = new Float64Array(this.features.length);
+    for (let t = 0; t < this.roots.length; t++) {
+      const n = this.roots[t];
+      if (this.left[n] === -1) {
+        empty += this.value[n];
+        continue;
+      }
+      const l = this.left[n];
+      const r = this.right[n];
+      if (this.left[l] !== -1 || this.left[r] !== -1) return undefined;
+      const missing = this.defaultLeft[n] ? this.value[l] : this.value[r];
+      const present = 1 < this.value[n] ? this.value[l] : this.value[r];
+      empty += missing;
+      delta[this.split[n]] += present - missing;
+    }
+    return { empty, delta };
+  }
+
   probability(x: ArrayLike<number>): number {
     return sigmoid(this.margin(x));
   }

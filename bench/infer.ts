@@ -1,0 +1,138 @@
+/**
+ * bench/infer: per-layer inference latency (p50/p99, warm), cold load time of the whole model, and the
+ * inference process's RSS, on the model bench/train published. Also the native tree evaluator against
+ * the WASM path on one booster (the reason inference does not use WASM), and Praxi-Pipeline's published
+ * per-layer step time as a reference line.
+ *
+ *   node dist/bench/infer.js --store DIR [--layers 2000]
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LocalStore } from '../activities/store';
+import { loadModel } from '../models/model';
+import { makeRng } from '../models/synthetic';
+import { MISSING, XGBoostWasm } from '../models/xgboost/booster';
+import { parseBooster } from '../models/xgboost/model-format';
+import { CompiledEnsemble, ensembleFromBooster } from '../models/xgboost/trees';
+import { benchWorld } from './train-world';
+
+const REF_STEP_S = 22; // Praxi-Pipeline: one pipeline step for one layer, mostly unzipping and loading models
+
+function arg(name: string, dflt?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+
+const pct = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
+
+async function childLoad(dir: string): Promise<void> {
+  const t0 = performance.now();
+  const model = await loadModel(new LocalStore(dir));
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ ms, experts: model.experts.length, rss: process.memoryUsage().rss }));
+}
+
+/** One booster of typical size through both paths: WASM predict (a DMatrix per row) vs native. */
+async function wasmVersusNative(): Promise<{ wasmUs: number; nativeUs: number; maxDiff: number }> {
+  const r = makeRng(5);
+  const rows = 200;
+  const cols = 120;
+  const data = new Float32Array(rows * cols).fill(MISSING);
+  for (let i = 0; i < data.length; i++) if (r() < 0.2) data[i] = 1;
+  const y = Float32Array.from({ length: rows }, (_, i) => (data[i * cols + 3] === 1 || i < 10 ? 1 : 0));
+  const xgb = await XGBoostWasm.open();
+  const b = xgb.train({ rows, cols, data }, y);
+  const native = new CompiledEnsemble(ensembleFromBooster(parseBooster(b.save())));
+  const reps = 20;
+  let t0 = performance.now();
+  let wasm: Float32Array = new Float32Array(0);
+  for (let k = 0; k < reps; k++) wasm = b.predict({ rows, cols, data });
+  const wasmUs = ((performance.now() - t0) * 1000) / (reps * rows);
+  const x = new Float64Array(native.features.length);
+  const out = new Float64Array(rows);
+  t0 = performance.now();
+  for (let k = 0; k < reps; k++) {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < x.length; j++) {
+        const v = data[i * cols + native.features[j]];
+        x[j] = v === MISSING ? NaN : v;
+      }
+      out[i] = native.probability(x);
+    }
+  }
+  const nativeUs = ((performance.now() - t0) * 1000) / (reps * rows);
+  b.free();
+  let maxDiff = 0;
+  for (let i = 0; i < rows; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - wasm[i]));
+  return { wasmUs, nativeUs, maxDiff };
+}
+
+async function main(): Promise<void> {
+  if (arg('child-load')) return childLoad(arg('child-load') as string);
+  const dir = arg('store');
+  if (!dir) throw new Error('--store DIR (a store bench/train published into) is required');
+  const info = JSON.parse(readFileSync(path.join(dir, 'bench-world.json'), 'utf8')) as {
+    seed: number;
+    packages: number;
+  };
+  const limit = Number(arg('layers', '2000'));
+
+  const cold: { ms: number; experts: number; rss: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const out = execFileSync(process.execPath, [__filename, '--child-load', dir], { encoding: 'utf8' });
+    cold.push(JSON.parse(out.trim().split('\n').pop() as string));
+  }
+  cold.sort((a, b) => a.ms - b.ms);
+  const experts = cold[0].experts;
+  console.log(
+    `cold load of the whole model (${experts} experts, fresh process, median of 3): ${cold[1].ms.toFixed(0)} ms; RSS after load ${mb(cold[1].rss)} MB`,
+  );
+
+  const w = benchWorld(info);
+  const layers = w.test().slice(0, limit);
+  const model = await loadModel(new LocalStore(dir));
+  for (const l of layers.slice(0, 200)) model.predict(l); // warm-up: JIT and caches
+  const times: number[] = [];
+  const cpu: number[] = [];
+  const baseTimes: number[] = [];
+  let selected = 0;
+  for (const l of layers) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    model.predict(l);
+    const dt = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    times.push(dt);
+    cpu.push((c.user + c.system) / 1000);
+    if (!l.labels?.length) baseTimes.push(dt);
+    selected += model.select(l).length;
+  }
+  times.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
+  baseTimes.sort((a, b) => a - b);
+  const rss = process.memoryUsage().rss;
+  console.log(
+    `warm inference, ${layers.length} layers, ${experts} experts: p50 ${pct(times, 0.5).toFixed(2)} ms, p99 ${pct(times, 0.99).toFixed(2)} ms, ` +
+      `mean selected experts ${(selected / layers.length).toFixed(1)}; base-image layers p50 ${pct(baseTimes, 0.5).toFixed(2)} ms; RSS ${mb(rss)} MB`,
+  );
+  // On a shared machine wall-clock tails are mostly time spent waiting for a core; CPU time is not.
+  console.log(
+    `  CPU time per layer (excludes waiting for a core; ~1 ms resolution on some kernels): p50 ${pct(cpu, 0.5).toFixed(2)} ms, p99 ${pct(cpu, 0.99).toFixed(2)} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores`,
+  );
+  const v = await wasmVersusNative();
+  console.log(
+    `one booster (100 trees), per row: WASM ${v.wasmUs.toFixed(1)} µs vs native ${v.nativeUs.toFixed(2)} µs (${(v.wasmUs / v.nativeUs).toFixed(0)}× faster natively; max |Δ| ${v.maxDiff.toExponential(1)})`,
+  );
+  console.log('reference lines (Praxi-Pipeline, published):');
+  console.log(
+    `  one pipeline step for one layer: ${REF_STEP_S} s → warm p50 here ${(pct(times, 0.5) / 1000).toFixed(4)} s (${((REF_STEP_S * 1000) / pct(times, 0.5)).toFixed(0)}×); cold load ${(cold[1].ms / 1000).toFixed(2)} s`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
