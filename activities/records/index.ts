@@ -2,11 +2,13 @@ import { dpkgCataloger } from './dpkg';
 import { npmCataloger } from './npm';
 import { type Cataloger, normalizeLayerPath, type PackageRecord } from './package-record';
 import { pythonCataloger } from './python';
+import { isOsReleasePath } from './os-release';
 
 export type { Cataloger, PackageRecord } from './package-record';
 export { dpkgCataloger } from './dpkg';
 export { npmCataloger } from './npm';
 export { pythonCataloger } from './python';
+export * from './os-release';
 
 export const CATALOGERS: readonly Cataloger[] = [pythonCataloger, dpkgCataloger, npmCataloger];
 
@@ -22,7 +24,10 @@ export const RECORDS_MAX_CONTENT_BYTES = Math.max(...CATALOGERS.map((c) => c.max
  */
 export function wantContent(path: string, size: number): boolean {
   const p = normalizeLayerPath(path);
-  return CATALOGERS.some((c) => c.matches(p) && size <= c.maxBytes);
+  // os-release too: Debian advisories apply per release (see ./os-release). A few hundred bytes.
+  return (
+    CATALOGERS.some((c) => c.matches(p) && size <= c.maxBytes) || (isOsReleasePath(p) && size <= 64 * 1024)
+  );
 }
 
 /** Package records from the files a layer reader kept; duplicates (same package, same file) collapse. */

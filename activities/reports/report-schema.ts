@@ -37,6 +37,11 @@ export const REPORT_JSON_SCHEMA = {
     repository: { type: 'string' },
     manifestDigest: digest,
     platform: { type: 'string' },
+    distro: {
+      type: 'object',
+      required: ['id'],
+      properties: { id: nonEmpty, versionId: { type: 'string' }, codename: { type: 'string' } },
+    },
     modelVersion: nonEmpty,
     advisoryDb: {
       type: 'object',

@@ -2,7 +2,7 @@ import { BadInputError } from '../errors';
 import { getJson, type ObjectStore } from '../store/object-store';
 import { toCycloneDx } from './cyclonedx';
 import type { Finding } from './finding';
-import type { ImageReport } from './report';
+import type { Distro, ImageReport } from './report';
 import type { Ecosystem } from '../../models/label';
 
 /**
@@ -49,6 +49,7 @@ export interface Inventory {
   manifestDigest: string;
   modelVersion: string;
   createdAt: string;
+  distro?: Distro;
   packages: Array<{
     layerIndex: number;
     layerDigest: string;
@@ -69,6 +70,7 @@ export function inventoryOf(report: ImageReport): Inventory {
     manifestDigest: report.manifestDigest,
     modelVersion: report.modelVersion,
     createdAt: report.createdAt,
+    ...(report.distro ? { distro: report.distro } : {}),
     packages: report.layers.flatMap((l) =>
       l.findings.map((f) => ({
         layerIndex: l.index,

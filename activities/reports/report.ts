@@ -48,6 +48,12 @@ export interface Outdated extends FindingRef {
   evidence: Finding['evidence'];
 }
 
+export interface Distro {
+  id: string;
+  versionId?: string;
+  codename?: string;
+}
+
 export interface ImageReport {
   schema: typeof REPORT_SCHEMA_ID;
   /** The reference as given (`host/repo:tag`, `host/repo@sha256:..`, a docker archive path). */
@@ -55,6 +61,8 @@ export interface ImageReport {
   repository?: string;
   manifestDigest: string;
   platform?: string;
+  /** The distribution release from the image's os-release, when it has one (Debian advisories are per release). */
+  distro?: Distro;
   modelVersion: string;
   /** The advisory set matched against, so a refresh can tell what changed since. */
   advisoryDb?: { digest: string; source: string };

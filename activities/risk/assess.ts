@@ -1,4 +1,5 @@
-import type { LayerReport, ImageReport, Outdated, Vulnerability } from '../reports/report';
+import { debianReleaseOf } from '../records/os-release';
+import type { Distro, LayerReport, ImageReport, Outdated, Vulnerability } from '../reports/report';
 import { REPORT_SCHEMA_ID } from '../reports/report';
 import type { AdvisoryIndex } from './match';
 import { matchPackage } from './match';
@@ -11,6 +12,7 @@ export interface ScannedImage {
   repository?: string;
   manifestDigest: string;
   platform?: string;
+  distro?: Distro;
   modelVersion: string;
   createdAt?: string;
   layers: LayerReport[];
@@ -33,11 +35,13 @@ export function vulnerabilitiesOf(
   layers: readonly LayerReport[],
   db: AdvisoryIndex,
   defaultSeverity: Severity,
+  distro?: Distro,
 ): Vulnerability[] {
   const out: Vulnerability[] = [];
+  const debianRelease = debianReleaseOf(distro);
   for (const layer of layers) {
     for (const f of layer.findings) {
-      for (const hit of matchPackage(db, { ...f, sourceName: f.sourceName }, { defaultSeverity })) {
+      for (const hit of matchPackage(db, { ...f, debianRelease }, { defaultSeverity })) {
         out.push({
           layerIndex: layer.index,
           ecosystem: f.ecosystem,
@@ -65,7 +69,9 @@ export function vulnerabilitiesOf(
  */
 export function assessImage(scan: ScannedImage, ctx: RiskContext, now: Date = new Date()): ImageReport {
   const t0 = performance.now();
-  const vulnerabilities = ctx.db ? vulnerabilitiesOf(scan.layers, ctx.db, ctx.defaultSeverity) : [];
+  const vulnerabilities = ctx.db
+    ? vulnerabilitiesOf(scan.layers, ctx.db, ctx.defaultSeverity, scan.distro)
+    : [];
   const outdated: Outdated[] = [];
   if (ctx.latest) {
     for (const layer of scan.layers) {
@@ -90,6 +96,7 @@ export function assessImage(scan: ScannedImage, ctx: RiskContext, now: Date = ne
     ...(scan.repository ? { repository: scan.repository } : {}),
     manifestDigest: scan.manifestDigest,
     ...(scan.platform ? { platform: scan.platform } : {}),
+    ...(scan.distro ? { distro: scan.distro } : {}),
     modelVersion: scan.modelVersion,
     ...(ctx.db?.digest ? { advisoryDb: { digest: ctx.db.digest, source: ctx.db.source ?? '' } } : {}),
     createdAt: scan.createdAt ?? now.toISOString(),

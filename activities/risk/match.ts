@@ -17,6 +17,11 @@ export interface PackageQuery {
   version: string;
   /** Debian: the source package the binary was built from; advisories name source packages. */
   sourceName?: string;
+  /**
+   * Debian: the image's release (`12`, from os-release VERSION_ID). Advisories for another release
+   * (`Debian:11`) are then ignored: their fixed versions are that release's. Unknown: all releases apply.
+   */
+  debianRelease?: string;
 }
 
 export interface MatchOptions {
@@ -126,7 +131,14 @@ export function matchPackage(db: AdvisoryIndex, query: PackageQuery, opts: Match
   const hits = new Map<string, AdvisoryHit>();
   for (const name of names) {
     for (const { advisory, affected } of db.byPackage.get(`${query.ecosystem}:${name}`) ?? []) {
-      if (hits.has(advisory.id) || !isAffected(scheme, version, affected, canonical)) continue;
+      if (hits.has(advisory.id)) continue;
+      if (
+        query.debianRelease &&
+        /^Debian:/.test(affected.osvEcosystem) &&
+        affected.osvEcosystem !== `Debian:${query.debianRelease}`
+      )
+        continue;
+      if (!isAffected(scheme, version, affected, canonical)) continue;
       const rated = maxSeverity(advisory.severity, affected.severity);
       hits.set(advisory.id, {
         id: advisory.id,

@@ -1,3 +1,4 @@
+import { debianReleaseOf } from '../records/os-release';
 import { type Alarm, alarmKey } from '../alarms/alarm';
 import { aboveThreshold, type DeliveryResult, deliverAlarms, sinksFromConfig } from '../alarms/deliver';
 import type { AlarmSink } from '../alarms/sinks';
@@ -59,8 +60,13 @@ export async function rematchInventories(
     }
     result.imagesChecked++;
     const candidates = new Map<string, Alarm>();
+    const debianRelease = debianReleaseOf(inv.distro);
     for (const p of [...inv.packages].sort((a, b) => a.layerIndex - b.layerIndex)) {
-      for (const hit of matchPackage(db, p, { defaultSeverity: opts.defaultSeverity })) {
+      for (const hit of matchPackage(
+        db,
+        { ...p, debianRelease },
+        { defaultSeverity: opts.defaultSeverity },
+      )) {
         result.matches++;
         const k = alarmKey(inv.manifestDigest, hit.id);
         if (candidates.has(k)) continue;
@@ -108,7 +114,7 @@ async function updateReport(
 ): Promise<void> {
   try {
     const report = await readReport(store, manifestDigest);
-    const vulnerabilities = vulnerabilitiesOf(report.layers, db, opts.defaultSeverity);
+    const vulnerabilities = vulnerabilitiesOf(report.layers, db, opts.defaultSeverity, report.distro);
     const unchanged =
       !fresh.length &&
       JSON.stringify(vulnerabilities) === JSON.stringify(report.vulnerabilities) &&

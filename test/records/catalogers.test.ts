@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import {
   dpkgCataloger,
   firstLayerOfRecords,
+  debianReleaseOf,
   npmCataloger,
+  osReleaseFromContents,
   pythonCataloger,
   recordsFromContents,
   wantContent,
@@ -163,5 +165,26 @@ describe('npm cataloger', () => {
       ]),
       [],
     );
+  });
+});
+
+describe('os-release', () => {
+  it('reads the release from etc/os-release (over usr/lib/os-release) and names the Debian release', () => {
+    const bookworm =
+      'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n';
+    assert.equal(wantContent('etc/os-release', bookworm.length), true);
+    const os = osReleaseFromContents([
+      { path: 'usr/lib/os-release', data: Buffer.from('ID=debian\nVERSION_ID="11"\n') },
+      { path: 'etc/os-release', data: Buffer.from(bookworm) },
+      { path: 'app/node_modules/x/package.json', data: Buffer.from('{}') },
+    ]);
+    assert.deepEqual(os, { id: 'debian', versionId: '12', codename: 'bookworm', path: 'etc/os-release' });
+    assert.equal(debianReleaseOf(os), '12');
+    assert.equal(debianReleaseOf({ id: 'ubuntu', versionId: '22.04' }), undefined);
+    assert.equal(
+      osReleaseFromContents([{ path: 'etc/os-release', data: Buffer.from('garbage') }]),
+      undefined,
+    );
+    assert.deepEqual(recordsFromContents([{ path: 'etc/os-release', data: Buffer.from(bookworm) }]), []);
   });
 });

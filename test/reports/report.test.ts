@@ -36,6 +36,7 @@ before(async () => {
       repository: '127.0.0.1:5000/demo/app',
       manifestDigest: DIGEST,
       platform: 'linux/amd64',
+      distro: { id: 'debian', versionId: '12', codename: 'bookworm' },
       modelVersion: 'm-2026-11-27',
       createdAt: '2026-11-27T10:00:00.000Z',
       layers: [

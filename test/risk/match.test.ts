@@ -114,4 +114,33 @@ describe('matching npm and Debian advisories (OSV records as their exports write
     assert.deepEqual(m('3.0.11-1~deb12u2', 'libssl3', 'openssl'), ['DSA-0000-1']);
     assert.deepEqual(m('3.0.11-1~deb12u2', 'libssl3'), []);
   });
+
+  it('applies Debian advisories per release when the image says which it is', () => {
+    const perRelease = advisoryDbFrom([
+      compileOsv({
+        id: 'DSA-0000-2',
+        modified: '2024-01-01T00:00:00Z',
+        affected: [
+          {
+            package: { ecosystem: 'Debian:11', name: 'openssl' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.1w-0+deb11u1' }] }],
+          },
+          {
+            package: { ecosystem: 'Debian:12', name: 'openssl' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.11-1~deb12u1' }] }],
+          },
+        ],
+      }) as Advisory,
+    ]);
+    const m = (version: string, debianRelease?: string) =>
+      matchPackage(perRelease, { ecosystem: 'deb', name: 'openssl', version, debianRelease }).map(
+        (h) => h.id,
+      );
+    // bullseye's fixed build is below bookworm's fix: only the release tells them apart.
+    assert.deepEqual(m('1.1.1w-0+deb11u1', '11'), []);
+    assert.deepEqual(m('1.1.1w-0+deb11u1'), ['DSA-0000-2']);
+    assert.deepEqual(m('1.1.1n-0+deb11u5', '11'), ['DSA-0000-2']);
+    assert.deepEqual(m('3.0.9-1', '12'), ['DSA-0000-2']);
+    assert.deepEqual(m('3.0.11-1~deb12u1', '12'), []);
+  });
 });
