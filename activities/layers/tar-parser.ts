@@ -171,7 +171,7 @@ export class TarParser {
       return;
     }
 
-    const ustar = buf[at + 257] === 0x75 && buf.toString('latin1', at + 257, at + 263) === 'ustar\0';
+    const ustar = isUstarMagic(buf, at + 257);
     let name = cString(buf, at, 100);
     if (ustar && buf[at + 345] !== 0) name = `${cString(buf, at + 345, 155)}/${name}`;
     let linkname = cString(buf, at + 157, 100);
@@ -267,6 +267,18 @@ function memberType(typeflag: number, name: string): TarMemberType {
   }
 }
 
+/** `ustar\0` (POSIX): only then do bytes 345-500 hold a name prefix (GNU's `ustar  \0` uses them otherwise). */
+function isUstarMagic(buf: Buffer, at: number): boolean {
+  return (
+    buf[at] === 0x75 &&
+    buf[at + 1] === 0x73 &&
+    buf[at + 2] === 0x74 &&
+    buf[at + 3] === 0x61 &&
+    buf[at + 4] === 0x72 &&
+    buf[at + 5] === 0
+  );
+}
+
 function isZeroBlock(buf: Buffer, at: number): boolean {
   for (let i = at; i < at + BLOCK; i++) if (buf[i] !== 0) return false;
   return true;
@@ -318,6 +330,7 @@ function parseNumber(buf: Buffer, at: number, width: number): number {
 }
 
 function cString(buf: Buffer, at: number, width: number): string {
+  if (width === 0 || buf[at] === 0) return '';
   let end = at;
   const limit = at + width;
   while (end < limit && buf[end] !== 0) end++;
