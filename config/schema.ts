@@ -99,6 +99,20 @@ export const ConfigSchema = z
       .object({
         /** Pin a model version; default: the store's current version, else the shipped model. */
         version: z.string().optional(),
+        /** Training (models/train): how labels are grouped into experts, and each booster's settings. */
+        routing: z.enum(['verpak', 'nover', 'clustering']).default('verpak'),
+        /** Labels per expert (verpak never splits a package's versions). */
+        groupSize: z.number().int().min(1).max(1000).default(3),
+        /** Feature values: tag present (1) or its count; absent tags are always XGBoost's missing value. */
+        encoding: z.enum(['presence', 'count']).default('presence'),
+        rounds: z.number().int().min(1).max(10_000).default(100),
+        maxDepth: z.number().int().min(1).max(10).default(1),
+        eta: z.number().positive().max(1).default(0.1),
+        /** Negatives per expert: the most similar samples of other labels, and random ones. */
+        hardNegatives: z.number().int().min(0).default(100),
+        randomNegatives: z.number().int().min(0).default(60),
+        /** Training threads; default one per core. */
+        trainWorkers: z.number().int().min(1).max(64).optional(),
       })
       .strict()
       .prefault({}),

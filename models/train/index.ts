@@ -244,3 +244,26 @@ export async function trainAdd(
   );
   return { manifest, added, timings: { planMs: planMs + indexMs, trainMs, calibrateMs } };
 }
+
+/** Training options from the `model` section of the configuration (config/schema.ts). */
+export function trainOptionsFromConfig(m: {
+  routing: RoutingStrategy;
+  groupSize: number;
+  encoding: FeatureEncoding;
+  rounds: number;
+  maxDepth: number;
+  eta: number;
+  hardNegatives: number;
+  randomNegatives: number;
+  trainWorkers?: number;
+}): Partial<TrainOptions> {
+  return {
+    routing: m.routing,
+    groupSize: m.groupSize,
+    encoding: m.encoding,
+    params: { ...DEFAULT_BOOSTER_PARAMS, rounds: m.rounds, maxDepth: m.maxDepth, eta: m.eta },
+    hardNegatives: m.hardNegatives,
+    randomNegatives: m.randomNegatives,
+    workers: m.trainWorkers,
+  };
+}
