@@ -3,7 +3,14 @@
  *
  *   node dist/activities/tagging/derive-noise-tags.js PATHS.txt VERSION "SOURCE" > activities/tagging/noise-tags.json
  *
- * PATHS.txt holds one path per line (leading `/` optional). The noise tags are the reference
+ * PATHS.txt holds one path per line (leading `/` optional). The shipped list (version 1) came from a
+ * Debian 12 host's minimal package set, the dependency closure of the Priority: required packages:
+ *
+ *   REQ=$(dpkg-query -W -f='${Package} ${Priority}\n' | awk '$2=="required"{print $1}')
+ *   apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+ *     --no-replaces --no-enhances $REQ | grep -v '^[ <]' | sort -u > pkgs   # keep the installed ones
+ *   for p in $(cat pkgs); do dpkg -L $p; done | sed 's#^/##' | sort -u > PATHS.txt
+ * The noise tags are the reference
  * tokenizer's tags on those paths at Praxi's threshold (2), with no noise list applied: what any
  * package layer would share with the base system rather than tell about itself.
  */
