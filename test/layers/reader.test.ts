@@ -130,7 +130,7 @@ describe('layer reader: formats', () => {
 });
 
 describe('layer reader: names, links and whiteouts', () => {
-  it('reads PAX long names (over 100 and over 255 bytes) and long link targets', async () => {
+  it('reads PAX long names (over 100 and over 255 bytes), UTF-8 names and long link targets', async () => {
     const over100 = `opt/${'a'.repeat(60)}/${'b'.repeat(60)}/file.txt`;
     const over255 = `opt/${'c'.repeat(120)}/${'d'.repeat(120)}/${'e'.repeat(120)}.txt`;
     const longTarget = `../${'t'.repeat(150)}/${'u'.repeat(150)}`;
@@ -138,6 +138,7 @@ describe('layer reader: names, links and whiteouts', () => {
       { name: over100, data: 'one' },
       { name: over255, data: 'two' },
       { name: 'opt/link', type: 'symlink', linkname: longTarget },
+      { name: 'opt/naïve/日本語.txt', data: 'utf8' },
     ]);
     const r = await readLayer(blobStream(gzip(tar)), opts());
     assert.deepEqual(
@@ -146,6 +147,7 @@ describe('layer reader: names, links and whiteouts', () => {
         [over100, 3, undefined],
         [over255, 3, undefined],
         ['opt/link', 0, longTarget],
+        ['opt/naïve/日本語.txt', 4, undefined],
       ],
     );
     assert.ok(over255.length > 255);
@@ -170,6 +172,40 @@ describe('layer reader: names, links and whiteouts', () => {
     assert.deepEqual(
       r.contents.map((c) => c.data.toString()),
       ['gnu!', 'ok'],
+    );
+  });
+
+  it('applies pax records (path, size) to the next member only, and reads global headers', async () => {
+    const record = (k: string, v: string) => {
+      const body = ` ${k}=${v}\n`;
+      let len = body.length + 1;
+      if (String(len).length + body.length !== len) len = String(len + 1).length + body.length;
+      return `${len}${body}`;
+    };
+    const pax = record('path', 'opt/from-pax/name.bin') + record('size', '5');
+    const global = record('comment', 'made by hand');
+    const blob = Buffer.concat([
+      rawHeader({ name: 'pax_global_header', typeflag: 'g', size: global.length }),
+      blocks(global),
+      rawHeader({ name: 'PaxHeaders/x', typeflag: 'x', size: pax.length }),
+      blocks(pax),
+      rawHeader({ name: 'short-name', size: 0 }),
+      blocks('12345'),
+      rawHeader({ name: 'after', size: 1 }),
+      blocks('z'),
+      TAR_END,
+    ]);
+    const r = await readLayer(blobStream(blob, 97), opts({ wantContent: () => true }));
+    assert.deepEqual(
+      r.entries.map((e) => [e.path, e.size]),
+      [
+        ['opt/from-pax/name.bin', 5],
+        ['after', 1],
+      ],
+    );
+    assert.deepEqual(
+      r.contents.map((c) => c.data.toString()),
+      ['12345', 'z'],
     );
   });
 
