@@ -49,9 +49,20 @@ export function webhookSecretFrom(
   }
 }
 
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
 export class WebhookSink implements AlarmSink {
   readonly name = 'webhook';
   readonly url: string;
+  /** The URL without user:password or query, for messages. */
+  private readonly shownUrl: string;
   readonly #secret: string | undefined;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
@@ -60,6 +71,7 @@ export class WebhookSink implements AlarmSink {
 
   constructor(opts: WebhookOptions) {
     this.url = opts.url;
+    this.shownUrl = shownUrl(opts.url);
     this.#secret = opts.secret;
     this.maxAttempts = opts.maxAttempts ?? 5;
     this.baseDelayMs = opts.baseDelayMs ?? 500;
@@ -68,7 +80,7 @@ export class WebhookSink implements AlarmSink {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, url: this.url, signed: this.#secret !== undefined };
+    return { name: this.name, url: this.shownUrl, signed: this.#secret !== undefined };
   }
 
   async deliver(alarm: Alarm): Promise<void> {
@@ -91,7 +103,7 @@ export class WebhookSink implements AlarmSink {
         });
         await res.arrayBuffer().catch(() => undefined); // drain, so the connection can be reused
         if (res.ok) return;
-        const what = `webhook ${this.url} answered ${res.status} for alarm ${alarm.key}`;
+        const what = `webhook ${this.shownUrl} answered ${res.status} for alarm ${alarm.key}`;
         if (res.status === 401 || res.status === 403)
           throw new AuthError(what, undefined, res.status === 401 ? 'UNAUTHORIZED' : 'DENIED');
         if (!(res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500))
@@ -105,7 +117,7 @@ export class WebhookSink implements AlarmSink {
           e instanceof PraxiError
             ? e
             : new TransientError(
-                `webhook ${this.url} unreachable: ${(e as Error).message}`,
+                `webhook ${this.shownUrl} unreachable: ${(e as Error).message}`,
                 (e as Error).name === 'TimeoutError' ? 'TIMEOUT' : 'NETWORK',
                 {
                   cause: e,
@@ -117,6 +129,6 @@ export class WebhookSink implements AlarmSink {
         await sleep(Math.min(this.maxDelayMs, retryAfterMs ?? backoff * (0.5 + Math.random() / 2)));
       }
     }
-    throw lastError ?? new TransientError(`webhook ${this.url}: no attempt made`);
+    throw lastError ?? new TransientError(`webhook ${this.shownUrl}: no attempt made`);
   }
 }

@@ -3,7 +3,13 @@ import { NotFoundError, CorruptContentError, isPraxiError } from '../errors';
 import type { ObjectStore } from '../store/object-store';
 import type { Advisory } from './advisory';
 import { type AdvisoryIndex, indexAdvisories } from './match';
-import { advisoriesDigest, DEFAULT_SOURCE_CREDIT, defaultAdvisorySource, loadAdvisories } from './osv';
+import {
+  advisoriesDigest,
+  DEFAULT_SOURCE_CREDIT,
+  defaultAdvisorySource,
+  displaySource,
+  loadAdvisories,
+} from './osv';
 
 /**
  * The advisory database in the object store. Each compiled set is content-addressed
@@ -104,14 +110,19 @@ export async function syncAdvisories(
   const updated = previous?.digest !== digest;
   if (updated) {
     const key = dbKey(digest);
-    const stored: StoredDb = { format: ADVISORY_DB_FORMAT, digest, source, advisories: loaded.advisories };
+    const stored: StoredDb = {
+      format: ADVISORY_DB_FORMAT,
+      digest,
+      source: displaySource(source),
+      advisories: loaded.advisories,
+    };
     await store.put(key, gzipSync(JSON.stringify(stored)), { contentType: 'application/gzip' });
     const pointer: AdvisoryDbPointer = {
       format: ADVISORY_DB_FORMAT,
       digest,
       key,
       count: loaded.advisories.length,
-      source,
+      source: displaySource(source),
       ...(source === defaultAdvisorySource() ? { credit: DEFAULT_SOURCE_CREDIT } : {}),
       syncedAt: (opts.now ?? new Date()).toISOString(),
     };

@@ -25,6 +25,17 @@ export function defaultAdvisorySource(): string {
   return path.resolve(repoRoot(), '..', 'shared', 'data', 'pypa-advisory-database');
 }
 
+/** A source as it may be logged or stored: URLs lose any user:password and query (tokens live there). */
+export function displaySource(source: string): string {
+  if (!/^https?:\/\//i.test(source)) return source;
+  try {
+    const u = new URL(source);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
 export const DEFAULT_SOURCE_CREDIT =
   'PyPI advisories: the Python Packaging Authority advisory database (pypa/advisory-database), CC-BY 4.0';
 
@@ -259,14 +270,19 @@ async function loadUrl(url: string, c: Collector): Promise<void> {
   try {
     res = await fetch(url, { redirect: 'follow' });
   } catch (e) {
-    throw new TransientError(`cannot reach advisory source ${url}: ${(e as Error).message}`, 'NETWORK', {
-      cause: e,
-    });
+    throw new TransientError(
+      `cannot reach advisory source ${displaySource(url)}: ${(e as Error).message}`,
+      'NETWORK',
+      {
+        cause: e,
+      },
+    );
   }
-  if (res.status === 404) throw new NotFoundError(`advisory source ${url} answered 404`);
+  if (res.status === 404) throw new NotFoundError(`advisory source ${displaySource(url)} answered 404`);
   if (res.status === 429 || res.status >= 500)
-    throw new TransientError(`advisory source ${url} answered ${res.status}`);
-  if (!res.ok || !res.body) throw new BadInputError(`advisory source ${url} answered ${res.status}`);
+    throw new TransientError(`advisory source ${displaySource(url)} answered ${res.status}`);
+  if (!res.ok || !res.body)
+    throw new BadInputError(`advisory source ${displaySource(url)} answered ${res.status}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'praxi-osv-'));
   try {
     const file = path.join(dir, 'download');
@@ -312,7 +328,7 @@ export async function loadAdvisories(source: string = defaultAdvisorySource()): 
       ? ` (first problem: ${c.result.problems[0].file}: ${c.result.problems[0].message})`
       : '';
     throw new BadInputError(
-      `advisory source ${source} holds no usable OSV advisory for PyPI, npm or Debian: ${c.result.files} files read${why}`,
+      `advisory source ${displaySource(source)} holds no usable OSV advisory for PyPI, npm or Debian: ${c.result.files} files read${why}`,
     );
   }
   c.result.advisories.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

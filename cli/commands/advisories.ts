@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseLabel } from '../../models/label';
 import {
   defaultAdvisorySource,
+  displaySource,
   matchPackage,
   openAdvisoryDb,
   readPointer,
@@ -49,10 +50,16 @@ export function registerAdvisories(program: Command): void {
         sync = await syncAdvisories(store, source);
       }
       if (opts.json) {
-        console.log(JSON.stringify({ source, ...sync, ...(rematch ? { rematch } : {}) }, null, 2));
+        console.log(
+          JSON.stringify(
+            { source: displaySource(source), ...sync, ...(rematch ? { rematch } : {}) },
+            null,
+            2,
+          ),
+        );
         return;
       }
-      console.log(`${sync.count} advisories from ${source} (read in ${sync.loadMs} ms)`);
+      console.log(`${sync.count} advisories from ${displaySource(source)} (read in ${sync.loadMs} ms)`);
       console.log(`digest ${sync.digest}${sync.updated ? '' : ' (unchanged)'}`);
       console.log(
         `added ${sync.added.length}, changed ${sync.changed.length}, removed ${sync.removed.length}`,

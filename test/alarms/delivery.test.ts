@@ -219,5 +219,12 @@ describe('alarm delivery', () => {
     );
     const shown = inspect(sinks, { depth: 5 }) + JSON.stringify(sinks[2]);
     assert.ok(!shown.includes(SECRET), 'the secret leaked into a printed sink');
+    const withUser = JSON.stringify(
+      new WebhookSink({ url: 'http://alarm:pass-in-url@127.0.0.1:9/hook?key=k', secret: SECRET }),
+    );
+    assert.ok(
+      !withUser.includes('pass-in-url') && !withUser.includes('key=k') && !withUser.includes(SECRET),
+      withUser,
+    );
   });
 });

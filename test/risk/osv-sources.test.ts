@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { isPraxiError } from '../../activities/errors';
 import { openAdvisoryDb, readPointer, syncAdvisories } from '../../activities/risk/advisory-db';
 import { matchPackage } from '../../activities/risk/match';
-import { defaultAdvisorySource, loadAdvisories } from '../../activities/risk/osv';
+import { defaultAdvisorySource, displaySource, loadAdvisories } from '../../activities/risk/osv';
 import { LocalStore } from '../../activities/store';
 import { tempDir } from '../harness/process';
 import { makeZip } from './zip-file';
@@ -93,6 +93,9 @@ describe('OSV sources', () => {
       (e) => isPraxiError(e) && e.code === 'NOT_FOUND',
     );
     assert.equal(requests, 2);
+    // Tokens in a source URL are never stored or shown.
+    assert.equal(displaySource(`${base}/osv/all.zip?token=s3cret`).includes('s3cret'), false);
+    assert.equal(displaySource('https://user:pw@mirror.test/all.zip'), 'https://mirror.test/all.zip');
   });
 
   it('says clearly when a source is missing or holds nothing usable', async () => {
