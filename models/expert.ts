@@ -67,6 +67,20 @@ export function packEnsemble(e: TreeEnsemble): PackedEnsemble {
   };
 }
 
+/** Typed-array form straight from the artifact: what loading a model uses (no intermediate arrays). */
+export function unpackArrays(p: PackedEnsemble, features: ArrayLike<number>) {
+  return {
+    baseMargin: p.baseMargin,
+    features,
+    roots: unb64(p.roots, (b) => new Int32Array(b)),
+    left: unb64(p.left, (b) => new Int32Array(b)),
+    right: unb64(p.right, (b) => new Int32Array(b)),
+    split: unb64(p.split, (b) => new Int32Array(b)),
+    value: unb64(p.value, (b) => new Float32Array(b)),
+    defaultLeft: unb64(p.defaultLeft, (b) => new Uint8Array(b)),
+  };
+}
+
 export function unpackEnsemble(p: PackedEnsemble, features: number[]): TreeEnsemble {
   const arr = <T extends ArrayLike<number>>(s: string, make: (b: ArrayBuffer) => T) =>
     Array.from(unb64(s, make));
@@ -129,9 +143,9 @@ export class LoadedExpert {
       tags: b.tags,
       signature: b.signature,
       trees: new CompiledEnsemble(
-        unpackEnsemble(
+        unpackArrays(
           b.trees,
-          b.tags.map((_, i) => i),
+          Int32Array.from(b.tags, (_, i) => i),
         ),
       ),
     }));

@@ -65,7 +65,7 @@ export class CompiledEnsemble {
   private readonly value: Float32Array;
   private readonly defaultLeft: Uint8Array;
 
-  constructor(e: TreeEnsemble) {
+  constructor(e: { [K in keyof TreeEnsemble]: TreeEnsemble[K] extends number ? number : ArrayLike<number> }) {
     this.baseMargin = Math.fround(e.baseMargin);
     this.features = Int32Array.from(e.features);
     this.roots = Int32Array.from(e.roots);
