@@ -3,3 +3,5 @@ export { smoke } from './smoke';
 export { scanImage } from './scan-image';
 export { scanRegistry } from './scan-registry';
 export { refreshAdvisories } from './refresh-advisories';
+export { retrain } from './retrain';
+export { collectTrainingData } from './collect-training-data';

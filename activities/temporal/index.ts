@@ -1,8 +1,10 @@
 import type { ActivityDeps } from './deps';
 import { withTypedFailures } from './failures';
+import { createCollectionActivities } from './collection';
 import { createRiskActivities } from './risk';
 import { createScanActivities } from './scan';
 import { createSmokeActivities } from './smoke';
+import { createTrainingActivities } from './training';
 
 export type { ActivityDeps } from './deps';
 
@@ -16,6 +18,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSmokeActivities(deps),
     ...createScanActivities(deps),
     ...createRiskActivities(deps),
+    ...createTrainingActivities(deps),
+    ...createCollectionActivities(deps),
   });
 }
 

@@ -13,8 +13,14 @@ export function createScanActivities(deps: ActivityDeps) {
   const images = new ImageResolver(deps.config);
   const steps = createScanSteps({ ...deps, images }, () => {
     const ctx = Context.current();
+    // Some sources (the Docker engine exporting an image) go quiet for seconds before bytes flow:
+    // a timer keeps the heartbeat going while the activity is alive; only a dead worker stops it.
+    const timer = setInterval(() => ctx.heartbeat({ alive: true }), 10_000);
+    ctx.cancellationSignal.addEventListener('abort', () => clearInterval(timer));
+    void ctx.cancelled.catch(() => clearInterval(timer));
     let last = 0;
     return {
+      done: () => clearInterval(timer),
       signal: ctx.cancellationSignal,
       onProgress: (bytes: number) => {
         // Heartbeats are throttled by the SDK too; this only avoids building objects per chunk.
