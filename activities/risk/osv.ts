@@ -235,7 +235,13 @@ async function loadZip(file: string, c: Collector): Promise<void> {
         : resolve(z),
     ),
   );
-  await new Promise<void>((resolve, reject) => {
+  await new Promise<void>((resolveAll, rejectAll) => {
+    const resolve = resolveAll;
+    // Close the file on failure too: autoClose only closes after the last entry.
+    const reject = (e: Error) => {
+      zip.close();
+      rejectAll(e);
+    };
     zip.on('error', (e: Error) =>
       reject(new CorruptContentError(`${file}: ${e.message}`, 'CORRUPT_CONTENT', e)),
     );
@@ -261,7 +267,8 @@ async function isZip(file: string): Promise<boolean> {
   const fh = createReadStream(file, { start: 0, end: 3 });
   const chunks: Buffer[] = [];
   for await (const ch of fh) chunks.push(ch as Buffer);
-  return Buffer.concat(chunks).readUInt32LE(0) === 0x04034b50;
+  const head = Buffer.concat(chunks);
+  return head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
 }
 
 /** Downloads to a temporary file (zips are read from their end, so they need random access). */

@@ -103,6 +103,15 @@ describe('OSV sources', () => {
       loadAdvisories('/nonexistent/osv'),
       (e) => isPraxiError(e) && e.code === 'NOT_FOUND' && /does not exist/.test(e.message),
     );
+    const corrupt = path.join(tempDir('osv-corrupt'), 'all.zip');
+    writeFileSync(corrupt, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(64, 7)]));
+    await assert.rejects(
+      loadAdvisories(corrupt),
+      (e) => isPraxiError(e) && e.code === 'CORRUPT_CONTENT' && !e.retryable,
+    );
+    const tiny = path.join(tempDir('osv-tiny'), 'x.json');
+    writeFileSync(tiny, '{}');
+    await assert.rejects(loadAdvisories(tiny), (e) => isPraxiError(e) && e.code === 'BAD_INPUT');
     const empty = tempDir('osv-empty');
     writeFileSync(path.join(empty, 'x.json'), '{"id":"GO-1","affected":[]}');
     await assert.rejects(loadAdvisories(empty), (e) => isPraxiError(e) && e.code === 'BAD_INPUT');
