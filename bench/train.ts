@@ -3,7 +3,7 @@
  * (bench/train-world.ts). Prints wall times, the evaluation table, and ratios against Praxi-Pipeline's
  * published figures (reference lines, not measured here).
  *
- *   node dist/bench/train.js [--packages 1000] [--store DIR] [--routing verpak|nover|clustering] [--group-size 3]
+ *   node dist/bench/train.js [--packages 1000] [--store DIR] [--routing verpak|nover|clustering] [--group-size 3] [--reuse]
  *
  * The store DIR (default a temp dir) keeps the published model for bench/infer.
  */
@@ -14,6 +14,7 @@ import { LocalStore } from '../activities/store';
 import { evaluate, formatEvalReport } from '../models/evaluate';
 import { loadModel } from '../models/model';
 import type { RoutingStrategy } from '../models/routing';
+import { currentVersion, getManifest, type ModelManifest, rollback } from '../models/registry';
 import { publishTrained, trainAdd, trainFull } from '../models/train/index';
 import { TrainingPool } from '../models/train/pool';
 import { benchWorld } from './train-world';
@@ -52,15 +53,29 @@ async function main(): Promise<void> {
 
   const store = new LocalStore(dir);
   const pool = new TrainingPool();
-  t = performance.now();
-  const trained = await trainFull(train, { routing, groupSize, validation, pool });
-  const fullS = (performance.now() - t) / 1000;
-  const manifest = await publishTrained(store, trained);
-  const bytes = trained.experts.reduce((a, e) => a + e.bytes.length, 0);
-  console.log(
-    `full training: ${manifest.experts.length} experts (${routing}, group ${groupSize}), ${manifest.labels.length} labels in ${fullS.toFixed(1)} s ` +
-      `(plan ${(trained.timings.planMs / 1000).toFixed(1)} s, boosters ${(trained.timings.trainMs / 1000).toFixed(1)} s, calibration ${(trained.timings.calibrateMs / 1000).toFixed(1)} s; ${pool.size} threads); artifacts ${(bytes / 1e6).toFixed(1)} MB`,
-  );
+  let manifest: ModelManifest;
+  let fullS: number;
+  const existing = process.argv.includes('--reuse') ? await currentVersion(store) : undefined;
+  if (existing) {
+    // --reuse: measure incremental training and evaluation against a model an earlier run trained.
+    manifest = await getManifest(store, existing);
+    fullS = manifest.training.ms / 1000;
+    console.log(`reusing ${existing}: full training took ${fullS.toFixed(1)} s when it was trained`);
+  } else {
+    t = performance.now();
+    const trained = await trainFull(train, { routing, groupSize, validation, pool });
+    fullS = (performance.now() - t) / 1000;
+    manifest = await publishTrained(store, trained);
+    const bytes = trained.experts.reduce((a, e) => a + e.bytes.length, 0);
+    console.log(
+      `full training: ${manifest.experts.length} experts (${routing}, group ${groupSize}), ${manifest.labels.length} labels in ${fullS.toFixed(1)} s ` +
+        `(plan ${(trained.timings.planMs / 1000).toFixed(1)} s, boosters ${(trained.timings.trainMs / 1000).toFixed(1)} s, calibration ${(trained.timings.calibrateMs / 1000).toFixed(1)} s; ${pool.size} threads); artifacts ${(bytes / 1e6).toFixed(1)} MB`,
+    );
+    writeFileSync(
+      path.join(dir, 'bench-world.json'),
+      JSON.stringify({ seed, packages, version: manifest.version }),
+    );
+  }
   const model = await loadModel(store, manifest.version);
   const before = evaluate(model, test);
   console.log(formatEvalReport(before));
@@ -92,10 +107,8 @@ async function main(): Promise<void> {
   console.log(
     `  single-label F1 ${REF.singleF1Experts} (1,000 experts) → here version ${before.single.version.micro.f1.toFixed(3)}`,
   );
-  writeFileSync(
-    path.join(dir, 'bench-world.json'),
-    JSON.stringify({ seed, packages, version: manifest.version, added: add.manifest.version, fullS, addS }),
-  );
+  // bench/infer measures the full model (the incremental version differs by one expert).
+  await rollback(store, manifest.version);
   console.log(`store: ${dir} (bench/infer --store ${dir})`);
 }
 
