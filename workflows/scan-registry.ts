@@ -98,7 +98,9 @@ export async function scanRegistry(input: ScanRegistryInput): Promise<ScanRegist
             totals.alreadyScanned++;
           } else if (e instanceof ChildWorkflowFailure) {
             totals.failed++;
-            log.warn('image scan failed', { reference: img.reference, error: e.cause?.message ?? e.message });
+            let cause: Error | undefined = e;
+            while (cause?.cause instanceof Error) cause = cause.cause;
+            log.warn('image scan failed', { reference: img.reference, error: cause?.message ?? e.message });
           } else {
             throw e;
           }

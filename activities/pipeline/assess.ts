@@ -15,6 +15,7 @@ import { riskContextFrom } from '../risk/context';
 import { isDigest, parseImageRef } from '../registry/reference';
 import type { ObjectStore } from '../store/object-store';
 import { putJson } from '../store/object-store';
+import { NO_MODEL } from './inference';
 import { scanMarkerKey, type ScanMarker } from './scan-keys';
 import type { AlarmNotice, LayerOutcome, ResolvedImageSummary, RiskOutcome } from './scan-types';
 
@@ -34,10 +35,13 @@ export async function assessAndReport(
   },
 ): Promise<RiskOutcome> {
   const { store, config } = deps;
-  const labels = await getManifest(store, input.modelVersion).then(
-    (m) => m.labels,
-    () => [] as string[],
-  );
+  const labels =
+    input.modelVersion === NO_MODEL
+      ? []
+      : await getManifest(store, input.modelVersion).then(
+          (m) => m.labels,
+          () => [] as string[],
+        );
   const packages = input.layers.flatMap((l) =>
     l.findings.map((f) => ({ ecosystem: f.ecosystem, name: f.name })),
   );
@@ -49,6 +53,8 @@ export async function assessAndReport(
       manifestDigest: input.image.manifestDigest,
       platform: input.image.platform,
       modelVersion: input.modelVersion,
+      // The top-most layer that says which release the image is wins, as it would in the running container.
+      distro: [...input.layers].reverse().find((l) => l.fingerprint?.distro)?.fingerprint?.distro,
       layers: input.layers.map((l) => ({
         index: l.index,
         digest: l.digest,

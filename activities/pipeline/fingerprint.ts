@@ -1,6 +1,12 @@
 import type { Config } from '../../config/schema';
 import { readLayer } from '../layers/reader';
-import { recordsFromContents, wantContent } from '../records';
+import {
+  osReleaseFromContents,
+  recordsFromContents,
+  RECORDS_MAX_CONTENT_BYTES,
+  wantContent,
+} from '../records';
+import type { Distro } from '../reports/report';
 import type { PackageRecord } from '../records/package-record';
 import { isPraxiError, NotFoundError } from '../errors';
 import { putJson, type ObjectStore } from '../store/object-store';
@@ -17,6 +23,8 @@ export function tokenizerOptions(config: Pick<Config, 'tokenizer'>): TokenizerOp
 interface LayerRecords {
   schema: 'praxi.layer-records/v1';
   records: PackageRecord[];
+  /** The distribution release this layer's os-release file names, if it has one. */
+  distro?: Distro;
 }
 
 export interface FingerprintHooks {
@@ -70,22 +78,34 @@ async function fingerprintOnce(
     onProgress: hooks.onProgress,
     signal: hooks.signal,
     wantContent,
+    // A dpkg status file runs to megabytes: the reader's 1 MiB default would skip it.
+    maxContentBytes: RECORDS_MAX_CONTENT_BYTES,
   });
   const fp: Fingerprint = { tagset: tagsetFromChangeset(read, opts), summary: summarizeLayer(read) };
-  const records = recordsFromContents(read.contents);
-  // Records first: a cached tagset is only trusted when its records are there too.
-  await putJson(deps.store, layerRecordsKey(digest), {
+  const os = osReleaseFromContents(read.contents);
+  const records: LayerRecords = {
     schema: 'praxi.layer-records/v1',
-    records,
-  } satisfies LayerRecords);
+    records: recordsFromContents(read.contents),
+    ...(os
+      ? {
+          distro: {
+            id: os.id,
+            ...(os.versionId ? { versionId: os.versionId } : {}),
+            ...(os.codename ? { codename: os.codename } : {}),
+          },
+        }
+      : {}),
+  };
+  // Records first: a cached tagset is only trusted when its records are there too.
+  await putJson(deps.store, layerRecordsKey(digest), records);
   await cache.put(digest, fp);
   return summary(input.layer, cache, fp, records, false, t0);
 }
 
-async function readRecords(store: ObjectStore, digest: string): Promise<PackageRecord[] | undefined> {
+async function readRecords(store: ObjectStore, digest: string): Promise<LayerRecords | undefined> {
   try {
     const doc = JSON.parse((await store.get(layerRecordsKey(digest))).toString('utf8')) as LayerRecords;
-    return doc.schema === 'praxi.layer-records/v1' ? doc.records : undefined;
+    return doc.schema === 'praxi.layer-records/v1' ? doc : undefined;
   } catch (e) {
     if (isPraxiError(e) && e.code === 'KEY_NOT_FOUND') return undefined;
     if (e instanceof SyntaxError) return undefined;
@@ -97,7 +117,7 @@ function summary(
   layer: LayerRef,
   cache: TagsetCache,
   fp: Fingerprint,
-  records: PackageRecord[],
+  records: LayerRecords,
   cached: boolean,
   t0: number,
 ): LayerFingerprint {
@@ -109,7 +129,8 @@ function summary(
     deletions: fp.summary.deletions,
     bytes: fp.summary.bytes,
     distinctTags: Object.keys(fp.tagset.tags).length,
-    records,
+    records: records.records,
+    ...(records.distro ? { distro: records.distro } : {}),
     cached,
     seconds: (Date.now() - t0) / 1000,
   };

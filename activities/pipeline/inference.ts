@@ -1,4 +1,3 @@
-import { BadInputError } from '../errors';
 import type { ObjectStore } from '../store/object-store';
 import { getJson } from '../store/object-store';
 import type { Tagset } from '../tagging/tagset';
@@ -9,16 +8,17 @@ import type { ExpertBatch, ExpertScore, Finding } from './scan-types';
 /** Experts per inference activity: big enough that a typical layer needs one or two, small enough to spread. */
 export const DEFAULT_BATCH_SIZE = 256;
 
+/**
+ * The model version a scan uses: the pinned one, else the store's current one, else NO_MODEL: a store with
+ * no model still gets scans with findings from package records (evidence `metadata`), and the report
+ * says `modelVersion: "none"`.
+ */
 export async function resolveModelVersion(store: ObjectStore, pinned?: string): Promise<string> {
   if (pinned) return pinned;
-  const v = await currentVersion(store);
-  if (!v) {
-    throw new BadInputError(
-      `no model published in ${store.location}: run \`praxi models install-pretrained\` or \`praxi train full DATA\``,
-    );
-  }
-  return v;
+  return (await currentVersion(store)) ?? NO_MODEL;
 }
+
+export const NO_MODEL = 'none';
 
 /** The experts each layer reaches through the selector, cut into batches for fan-out. */
 export async function selectExperts(
@@ -27,6 +27,7 @@ export async function selectExperts(
   layers: Array<{ index: number; tagsetKey: string }>,
   batchSize = DEFAULT_BATCH_SIZE,
 ): Promise<ExpertBatch[]> {
+  if (modelVersion === NO_MODEL) return [];
   const model = await loadModel(store, modelVersion);
   const batches: ExpertBatch[] = [];
   for (const layer of layers) {

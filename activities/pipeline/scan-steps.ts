@@ -6,7 +6,7 @@ import type { ObjectStore } from '../store/object-store';
 import { fingerprintLayer, type FingerprintHooks } from './fingerprint';
 import type { ImageResolver } from './image-cache';
 import { summarize } from './image-cache';
-import { mergeLayer, resolveModelVersion, runExperts, selectExperts } from './inference';
+import { mergeLayer, NO_MODEL, resolveModelVersion, runExperts, selectExperts } from './inference';
 import { assessAndReport, deliverAlarms } from './assess';
 import type { ScanSteps } from '../../workflows/scan-plan';
 
@@ -43,13 +43,13 @@ export function createScanSteps(
       return runExperts(store, modelVersion, batch);
     },
     async mergeFindings({ modelVersion, layers }) {
-      const model = await loadModel(store, modelVersion);
+      const model = modelVersion === NO_MODEL ? undefined : await loadModel(store, modelVersion);
       // dpkg rewrites its whole status file in every layer that installs anything: a record counts only
       // in the lowest layer that shows it.
       const records = firstLayerOfRecords(layers.map((l) => l.records));
       return Promise.all(
         layers.map(async (l, i) => {
-          const ml: MlFinding[] = await mergeLayer(store, model, l.tagsetKey, l.scores);
+          const ml: MlFinding[] = model ? await mergeLayer(store, model, l.tagsetKey, l.scores) : [];
           return { index: l.index, findings: mergeEvidence(ml, records[i]) };
         }),
       );

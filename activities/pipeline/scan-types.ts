@@ -3,6 +3,7 @@
  * (tagsets, models, reports) stay in the object store; these carry digests, keys and counts.
  */
 import type { Finding } from '../reports/finding';
+import type { Distro } from '../reports/report';
 import type { PackageRecord } from '../records/package-record';
 
 export interface ScanImageInput {
@@ -41,6 +42,8 @@ export interface LayerFingerprint {
   bytes: number;
   distinctTags: number;
   records: RecordEvidence[];
+  /** The release named by this layer's os-release file (Debian advisories are per release). */
+  distro?: Distro;
   cached: boolean;
   seconds: number;
 }
