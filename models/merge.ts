@@ -16,8 +16,7 @@ export interface RawScore {
  * expert (merging may name the best of them). Merging these gives the same findings as merging all.
  */
 export function mergeCandidates(raw: RawScore[], calibration: Calibration): RawScore[] {
-  const passes = (r: RawScore) =>
-    calibratedScore(r.margin, calibration.thresholds[r.label] ?? DEFAULT_THRESHOLD) >= 0.5;
+  const passes = (r: RawScore) => calibratedScore(r.margin, thresholdOf(calibration, r.label)) >= 0.5;
   const packagesOn = new Set(
     raw.filter((r) => r.level === 'package' && passes(r)).map((r) => `${r.expert}\n${r.label}`),
   );
@@ -41,9 +40,21 @@ export interface Calibration {
   thresholds: Record<string, number>;
   /** A second version of one package is kept only when this share of its signature tags is present. */
   extraVersionCoverage: number;
+  /** Report the best version of a package whose package booster passes when no version does (default true). */
+  packageFallback?: boolean;
+  /** Floor for every version booster's threshold (default none: the calibrated one). */
+  minThreshold?: number;
+  /** Floor for package boosters' thresholds (default none). */
+  minPackageThreshold?: number;
 }
 
 export const DEFAULT_THRESHOLD = 0.5;
+
+/** The probability at which a label (or package) is reported. */
+export function thresholdOf(c: Calibration, label: string): number {
+  const floor = label.includes('==') ? c.minThreshold : c.minPackageThreshold;
+  return Math.max(floor ?? 0, c.thresholds[label] ?? DEFAULT_THRESHOLD);
+}
 /** Calibrated thresholds stay within these bounds: a few held-out samples must not push a label to extremes. */
 const MIN_THRESHOLD = 0.1;
 const MAX_THRESHOLD = 0.9;
@@ -103,7 +114,7 @@ export function mergeScores(
   const versions = new Map<string, Map<string, Cand>>();
   const packages = new Map<string, Cand>();
   for (const r of raw) {
-    const score = calibratedScore(r.margin, calibration.thresholds[r.label] ?? DEFAULT_THRESHOLD);
+    const score = calibratedScore(r.margin, thresholdOf(calibration, r.label));
     const c = { label: r.label, score, expert: r.expert };
     if (r.level === 'package') {
       // The same package may have boosters in several experts (nover routing): the best one speaks.
@@ -123,7 +134,8 @@ export function mergeScores(
     const passing = ranked.filter((c) => c.score >= 0.5);
     if (passing.length === 0) {
       const pkg = packages.get(p);
-      if (pkg && pkg.score >= 0.5 && ranked.length) emit(ranked[0], pkg.score);
+      if ((calibration.packageFallback ?? true) && pkg && pkg.score >= 0.5 && ranked.length)
+        emit(ranked[0], pkg.score);
       continue;
     }
     passing.forEach((c, i) => {

@@ -2,7 +2,7 @@ import { BadInputError } from '../activities/errors';
 import type { ObjectStore } from '../activities/store/object-store';
 import type { Tagset } from '../activities/tagging/tagset';
 import { LoadedExpert } from './expert';
-import { DEFAULT_THRESHOLD, mergeCandidates, mergeScores, type Prediction, type RawScore } from './merge';
+import { mergeCandidates, thresholdOf, mergeScores, type Prediction, type RawScore } from './merge';
 import { getExpert, getManifest, type ModelManifest } from './registry';
 import { ScoringEngine } from './scoring';
 import { Selector } from './selector';
@@ -28,8 +28,7 @@ export class Model {
       this.indexOf.set(e.id, i);
     });
     this.engine = new ScoringEngine(experts);
-    const thresholds = manifest.calibration.thresholds;
-    this.selector = new Selector(experts, (l) => thresholds[l] ?? DEFAULT_THRESHOLD);
+    this.selector = new Selector(experts, (l) => thresholdOf(manifest.calibration, l));
   }
 
   private checkTokenizer(t: Tagset): void {
@@ -74,14 +73,14 @@ export class Model {
     return mergeCandidates(raw, this.manifest.calibration);
   }
 
-  merge(raw: RawScore[], tagset: Tagset): Prediction[] {
+  merge(raw: RawScore[], tagset: Tagset, calibration = this.manifest.calibration): Prediction[] {
     const signatures = new Map<string, string[]>();
     for (const r of raw) {
       const e = this.byId.get(r.expert);
       const b = e?.boosters.find((x) => x.label === r.label);
       if (b) signatures.set(r.label, b.signature);
     }
-    return mergeScores(raw, this.manifest.calibration, (label) => {
+    return mergeScores(raw, calibration, (label) => {
       const sig = signatures.get(label);
       if (!sig || sig.length === 0) return undefined;
       let n = 0;

@@ -1,7 +1,7 @@
 import { BadInputError } from '../../activities/errors';
 import type { ObjectStore } from '../../activities/store/object-store';
 import type { Tagset } from '../../activities/tagging/tagset';
-import { calibrateThresholds } from '../calibrate';
+import { calibrateThresholds, tuneFloors } from '../calibrate';
 import { encodeExpert, type ExpertArtifact, LoadedExpert, digestOf } from '../expert';
 import { packageOf, parseLabel } from '../label';
 import { Model } from '../model';
@@ -13,6 +13,7 @@ import {
   type ModelManifest,
   publishModel,
   putExpert,
+  getExpert,
   expertKey,
 } from '../registry';
 import { routeLabels, type RoutingStrategy } from '../routing';
@@ -154,6 +155,9 @@ export async function trainFull(
     // Package boosters are calibrated too: they are keyed by package.
     const keys = new Set([...labels, ...labels.map(packageOf)]);
     draft.calibration.thresholds = calibrateThresholds(provisional(draft, experts), o.validation, keys);
+    const floors = tuneFloors(provisional(draft, experts), o.validation);
+    draft.calibration.minThreshold = floors.minThreshold;
+    draft.calibration.minPackageThreshold = floors.minPackageThreshold;
   }
   const calibrateMs = performance.now() - c0;
   draft.training.ms = Math.round(performance.now() - t0);
@@ -266,4 +270,45 @@ export function trainOptionsFromConfig(m: {
     randomNegatives: m.randomNegatives,
     workers: m.trainWorkers,
   };
+}
+
+/**
+ * A new version with the same experts (same artifacts) and calibration fitted again on `validation`:
+ * per-label thresholds and their floors. For a model trained without held-out data, or new held-out data.
+ */
+export async function recalibrate(
+  store: ObjectStore,
+  version: string | undefined,
+  validation: readonly Tagset[],
+  opts: { makeCurrent?: boolean } = {},
+): Promise<ModelManifest> {
+  if (validation.length === 0) throw new BadInputError('recalibration needs held-out samples');
+  const base = await getManifest(store, version);
+  const experts = await Promise.all(
+    base.experts.map(async (e) => new LoadedExpert(e.id, await getExpert(store, e))),
+  );
+  const manifest: ModelManifest = { ...base, calibration: { ...base.calibration, thresholds: {} } };
+  delete manifest.calibration.minThreshold;
+  delete manifest.calibration.minPackageThreshold;
+  const keys = new Set([...base.labels, ...base.labels.map(packageOf)]);
+  const thresholds = calibrateThresholds(new Model(manifest, experts), validation, keys);
+  manifest.calibration.thresholds = thresholds;
+  const floors = tuneFloors(new Model(manifest, experts), validation);
+  const { schema: _s, version: _v, created: _c, experts: _e, labels: _l, ...draft } = base;
+  return publishModel(
+    store,
+    {
+      ...draft,
+      parent: base.version,
+      calibration: {
+        ...base.calibration,
+        thresholds,
+        minThreshold: floors.minThreshold,
+        minPackageThreshold: floors.minPackageThreshold,
+      },
+      training: { ...base.training, expertsTrained: 0, expertsReused: base.experts.length },
+    },
+    base.experts,
+    opts,
+  );
 }

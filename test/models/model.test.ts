@@ -6,7 +6,7 @@ import { evaluate } from '../../models/evaluate';
 import { digestOf } from '../../models/expert';
 import { loadModel } from '../../models/model';
 import { currentVersion, getManifest, listModels, publishModel, rollback } from '../../models/registry';
-import { publishTrained, trainAdd, trainFull } from '../../models/train/index';
+import { publishTrained, recalibrate, trainAdd, trainFull } from '../../models/train/index';
 import { TrainingPool } from '../../models/train/pool';
 import { tempDir } from '../harness/process';
 import { smallWorld } from './fixtures';
@@ -114,6 +114,18 @@ describe('model: training, registry, inference, incremental training', () => {
       (e) => isPraxiError(e) && e.code === 'NOT_FOUND',
     );
     await pool.close();
+  });
+
+  it('recalibrates into a new version that reuses every expert', async () => {
+    const base = await getManifest(store, first);
+    const m = await recalibrate(store, first, w.validation, { makeCurrent: false });
+    assert.equal(m.parent, first);
+    assert.deepEqual(m.experts, base.experts);
+    assert.deepEqual(m.labels, base.labels);
+    assert.ok(m.calibration.minThreshold !== undefined && m.calibration.minPackageThreshold !== undefined);
+    assert.equal(await currentVersion(store), first);
+    const report = evaluate(await loadModel(store, m.version), w.test);
+    assert.ok(report.all.package.micro.f1 >= 0.9, `package F1 ${report.all.package.micro.f1}`);
   });
 
   it('rejects an expert artifact whose bytes do not match the manifest digest', async () => {
