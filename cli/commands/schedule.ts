@@ -44,26 +44,15 @@ export function registerSchedule(program: Command): void {
       const config = configFrom(cmd);
       if (opts.advisories) {
         const every = everyToDuration(opts.every ?? '1d');
-        const scheduleId: string = opts.id ?? 'praxi-refresh-advisories';
-        const { client, close } = await connectClient(config);
-        try {
-          await client.schedule.create({
-            scheduleId,
-            spec: { intervals: [{ every: every as `${number} days` }] },
-            action: {
-              type: 'startWorkflow',
-              workflowType: 'refreshAdvisories',
-              workflowId: 'refresh-advisories',
-              taskQueue: config.temporal.taskQueues.scan,
-              args: [{}],
-            },
-            policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-            state: { paused: Boolean(opts.paused), note: `praxi: refresh advisories every ${every}` },
-          });
-          console.log(`created schedule ${scheduleId}: refreshAdvisories every ${every}`);
-        } finally {
-          await close();
-        }
+        await createSchedule(config, {
+          scheduleId: opts.id ?? 'praxi-refresh-advisories',
+          every,
+          workflowType: 'refreshAdvisories',
+          workflowId: 'refresh-advisories',
+          args: [{}],
+          paused: Boolean(opts.paused),
+          what: `refreshAdvisories every ${every}`,
+        });
         return;
       }
       const registry: string | undefined = opts.registry ?? config.scan.registry;
@@ -79,29 +68,15 @@ export function registerSchedule(program: Command): void {
       const maxConcurrent = opts.maxConcurrent ? Number(opts.maxConcurrent) : config.scan.maxConcurrentScans;
       if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)
         throw new BadInputError('--max-concurrent must be a positive integer');
-      const scheduleId: string = opts.id ?? scheduleIdFor(registry);
-      const { client, close } = await connectClient(config);
-      try {
-        await client.schedule.create({
-          scheduleId,
-          spec: { intervals: [{ every: every as `${number} minutes` }] },
-          action: {
-            type: 'startWorkflow',
-            workflowType: 'scanRegistry',
-            workflowId: `scan-registry/${registry}`,
-            taskQueue: config.temporal.taskQueues.scan,
-            args: [scanRegistryArgs(config, registry, repositories, maxConcurrent)],
-          },
-          // A poll still running when the next is due is not doubled: the next one is skipped.
-          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-          state: { paused: Boolean(opts.paused), note: `praxi: poll ${registry} every ${every}` },
-        });
-        console.log(
-          `created schedule ${scheduleId}: scanRegistry ${registry} every ${every}${opts.paused ? ' (paused)' : ''}`,
-        );
-      } finally {
-        await close();
-      }
+      await createSchedule(config, {
+        scheduleId: opts.id ?? scheduleIdFor(registry),
+        every,
+        workflowType: 'scanRegistry',
+        workflowId: `scan-registry/${registry}`,
+        args: [scanRegistryArgs(config, registry, repositories, maxConcurrent)],
+        paused: Boolean(opts.paused),
+        what: `scanRegistry ${registry} every ${every}`,
+      });
     });
 
   schedule
@@ -224,6 +199,43 @@ export function registerSchedule(program: Command): void {
         await close();
       }
     });
+}
+
+/**
+ * Creates a schedule whose action starts one workflow. A run still going when the next is due is not
+ * doubled: the next one is skipped (overlap SKIP).
+ */
+async function createSchedule(
+  config: Config,
+  s: {
+    scheduleId: string;
+    every: string;
+    workflowType: string;
+    workflowId: string;
+    args: unknown[];
+    paused: boolean;
+    what: string;
+  },
+): Promise<void> {
+  const { client, close } = await connectClient(config);
+  try {
+    await client.schedule.create({
+      scheduleId: s.scheduleId,
+      spec: { intervals: [{ every: s.every as `${number} minutes` }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: s.workflowType,
+        workflowId: s.workflowId,
+        taskQueue: config.temporal.taskQueues.scan,
+        args: s.args,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      state: { paused: s.paused, note: `praxi: ${s.what}` },
+    });
+    console.log(`created schedule ${s.scheduleId}: ${s.what}${s.paused ? ' (paused)' : ''}`);
+  } finally {
+    await close();
+  }
 }
 
 export function scanRegistryArgs(
