@@ -4,6 +4,7 @@ import { S3Store } from '../../activities/store';
 import type { ObjectStore } from '../../activities/store/object-store';
 import { parseConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
+import { createWorkers, type Role } from '../../workers/create-workers';
 import { makeRng, SyntheticWorld, generateSamples } from '../../models/synthetic';
 import { publishTrained, trainFull } from '../../models/train';
 import { buildImage, buildLayer, type BuiltImage, type LayerEntry } from '../harness/image-builder';
@@ -71,4 +72,21 @@ export function testConfig(env: TestWorkflowEnvironment, extra: Record<string, u
     alarms: { log: false },
     ...extra,
   });
+}
+
+/** In-process workers for some roles over the test server's connection; `stop` drains and ends them. */
+export async function runWorkers(
+  env: TestWorkflowEnvironment,
+  config: Config,
+  roles: Role[],
+  store: ObjectStore,
+): Promise<{ stop(): Promise<void> }> {
+  const { workers } = await createWorkers({ config, roles, connection: env.nativeConnection, store });
+  const running = workers.map((w) => w.run());
+  return {
+    stop: async () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+    },
+  };
 }

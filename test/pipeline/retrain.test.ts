@@ -3,19 +3,17 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { assignSplit, writeDataset, type DatasetSample } from '../../activities/collect/dataset';
 import { LocalStore } from '../../activities/store';
 import { parseLabel } from '../../models/label';
 import { getManifest, currentVersion } from '../../models/registry';
 import { generateSamples, SyntheticWorld } from '../../models/synthetic';
 import { publishTrained, trainFull } from '../../models/train';
-import { createWorkers } from '../../workers/create-workers';
 import type { RetrainResult } from '../../workflows/retrain';
 import { tempDir } from '../harness/process';
 import { useTemporal } from '../harness/stack';
 import { runCli } from '../cli/run-cli';
-import { testConfig } from './fixtures';
+import { testConfig, runWorkers } from './fixtures';
 
 const world = new SyntheticWorld({ seed: 23, packages: 9, versionsPerPackage: 2 });
 
@@ -47,8 +45,7 @@ async function writeWorldDataset(dir: string, labels: string[]): Promise<void> {
 
 describe('retrain workflow and the model commands (real server, training worker)', () => {
   let env: TestWorkflowEnvironment;
-  let workers: Worker[];
-  let running: Promise<void>[];
+  let workers: { stop(): Promise<void> };
   const storeDir = path.join(tempDir('retrain-store'), 's');
   const store = new LocalStore(storeDir);
   const config = () => testConfig(env, { store: { kind: 'local', dir: storeDir } });
@@ -64,19 +61,10 @@ describe('retrain workflow and the model commands (real server, training worker)
       { workers: 1 },
     );
     await publishTrained(store, base);
-    ({ workers } = await createWorkers({
-      config: cfg,
-      roles: ['scan', 'train'],
-      connection: env.nativeConnection,
-      store,
-    }));
-    running = workers.map((w) => w.run());
+    workers = await runWorkers(env, cfg, ['scan', 'train'], store);
   });
 
-  after(async () => {
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    await Promise.allSettled(running);
-  });
+  after(() => workers.stop());
 
   it('adds new labels as new experts only, reusing every existing expert artifact, and publishes', async () => {
     const baseVersion = (await currentVersion(store))!;

@@ -5,17 +5,15 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
 import { readReport } from '../../activities/reports/report-store';
 import type { ScanSummary } from '../../activities/pipeline/scan-types';
 import type { Config } from '../../config/schema';
-import { createWorkers } from '../../workers/create-workers';
 import { MANIFEST_DIGEST, FINDINGS_COUNT } from '../../workflows/search-attributes';
 import { buildImage, buildLayer, pushImage } from '../harness/image-builder';
 import { useRegistry, useS3, useTemporal } from '../harness/stack';
 import { tempDir } from '../harness/process';
 import type { RefreshAdvisoriesResult } from '../../workflows/refresh-advisories';
-import { buildAppImage, publishTestModel, s3StoreFor, testConfig, WORLD } from './fixtures';
+import { buildAppImage, publishTestModel, s3StoreFor, testConfig, WORLD, runWorkers } from './fixtures';
 import type { S3Store } from '../../activities/store';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
@@ -36,8 +34,7 @@ describe('scanImage workflow: registry → layers → experts → risk → repor
   let env: TestWorkflowEnvironment;
   let store: S3Store;
   let config: Config;
-  let workers: Worker[];
-  let running: Promise<void>[];
+  let workers: { stop(): Promise<void> };
   let registry: string;
   let modelVersion: string;
 
@@ -47,19 +44,10 @@ describe('scanImage workflow: registry → layers → experts → risk → repor
     store = s3StoreFor(await useS3());
     modelVersion = await publishTestModel(store);
     config = testConfig(env);
-    ({ workers } = await createWorkers({
-      config,
-      roles: ['scan', 'infer'],
-      connection: env.nativeConnection,
-      store,
-    }));
-    running = workers.map((w) => w.run());
+    workers = await runWorkers(env, config, ['scan', 'infer'], store);
   });
 
-  after(async () => {
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    await Promise.allSettled(running);
-  });
+  after(() => workers.stop());
 
   const scan = (reference: string, digest: string) =>
     env.client.workflow.start('scanImage', {
