@@ -85,6 +85,13 @@ export function registerDemo(program: Command): void {
             });
           }
         } finally {
+          // The demo registry stops with the demo: a later `praxi dev` on the same data must not poll it.
+          if (connection) {
+            await new Client({ connection, namespace: config.temporal.namespace }).schedule
+              .getHandle('praxi-demo')
+              .pause('the demo registry stopped with the demo')
+              .catch(() => undefined);
+          }
           await connection?.close();
           for (const stop of stops) await stop().catch(() => undefined);
         }
