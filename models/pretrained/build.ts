@@ -1,0 +1,85 @@
+/**
+ * Trains the shipped model from the committed dataset (models/dataset) into models/pretrained/store
+ * (object-store key layout, experts gzipped as NAME.gz, which `praxi models install-pretrained` reads),
+ * and prints its evaluation on the dataset's held-out test split.
+ *
+ *   node dist/models/pretrained/build.js [--out DIR]
+ *
+ * Calibration needs held-out data that is not the test split: one sample of every label with three or
+ * more training samples is moved from train to validation.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { loadDataset } from '../../activities/collect/dataset';
+import { LocalStore } from '../../activities/store';
+import type { Tagset } from '../../activities/tagging/tagset';
+import { evaluate, formatEvalReport } from '../evaluate';
+import { loadModel } from '../model';
+import { publishTrained, trainFull } from '../train/index';
+
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--out');
+  const out = i >= 0 ? process.argv[i + 1] : path.join(__dirname, '..', '..', '..', 'models', 'pretrained');
+  const ds = await loadDataset();
+  const toTagset = (s: (typeof ds.samples)[number]): Tagset => ({
+    schema: 'praxi.tagset/v1',
+    tokenizer: ds.manifest.tokenizer,
+    tags: s.tags,
+    labels: s.labels,
+  });
+  const byKey = new Map<string, Tagset[]>();
+  for (const s of ds.samples.filter((x) => x.split === 'train')) {
+    const k = s.labels.join(' ');
+    byKey.set(k, [...(byKey.get(k) ?? []), toTagset(s)]);
+  }
+  const train: Tagset[] = [];
+  const validation: Tagset[] = [];
+  for (const [k, list] of byKey) {
+    if (k !== '' && list.length >= 3) {
+      validation.push(list[0]);
+      train.push(...list.slice(1));
+    } else train.push(...list);
+  }
+  const test = ds.samples.filter((x) => x.split === 'test').map(toTagset);
+  console.log(`dataset: ${train.length} train, ${validation.length} validation, ${test.length} test samples`);
+  const t0 = performance.now();
+  const trained = await trainFull(train, { validation });
+  const trainS = (performance.now() - t0) / 1000;
+  const storeDir = path.join(out, 'store');
+  rmSync(storeDir, { recursive: true, force: true });
+  const store = new LocalStore(storeDir);
+  const manifest = await publishTrained(store, trained);
+  const report = evaluate(await loadModel(store, manifest.version), test);
+  // Experts compress well (repeated tags and tree arrays): ship them gzipped.
+  const expertsDir = path.join(storeDir, 'models', 'experts', 'sha256');
+  let bytes = 0;
+  for (const f of readdirSync(expertsDir)) {
+    const p = path.join(expertsDir, f);
+    const gz = gzipSync(readFileSync(p), { level: 9 });
+    writeFileSync(`${p}.gz`, gz);
+    rmSync(p);
+    bytes += gz.length;
+  }
+  const summary = {
+    version: manifest.version,
+    labels: manifest.labels.length,
+    experts: manifest.experts.length,
+    routing: manifest.routing,
+    trainSeconds: Math.round(trainS),
+    timings: trained.timings,
+    compressedBytes: bytes,
+    calibration: { minThreshold: manifest.calibration.minThreshold, minPackageThreshold: manifest.calibration.minPackageThreshold },
+    samples: { train: train.length, validation: validation.length, test: test.length },
+    report,
+  };
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'training-summary.json'), JSON.stringify(summary, null, 1) + '\n');
+  console.log(`trained ${manifest.experts.length} experts, ${manifest.labels.length} labels in ${trainS.toFixed(0)} s; ${(bytes / 1e6).toFixed(1)} MB gzipped`);
+  console.log(formatEvalReport(report));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
