@@ -6,10 +6,10 @@ import { type ObjectStore, LocalStore } from '../store';
 import { buildBaseImages } from './base-images';
 import { collectRecipe, type CollectDeps } from './collect-recipe';
 import { runRecipes } from './container-collector';
-import { SHIPPED_DATASET_DIR, datasetStats, writeDataset } from './dataset';
+import { SHIPPED_DATASET_DIR } from './dataset';
 import { buildDataset } from './dataset-build';
 import { DEFAULT_PLAN, type Plan, planCollection, type PlanParams } from './plan';
-import type { RecipeOutcome } from './recipe';
+import type { Recipe, RecipeOutcome } from './recipe';
 import { validateStaticPath } from './validation';
 
 /**
@@ -30,6 +30,8 @@ export interface CollectDatasetOptions {
   budgetMs?: number;
   /** Only (re)build the dataset from the outcomes already in the store. */
   buildOnly?: boolean;
+  /** With buildOnly: only refresh validation.json. */
+  validateOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -85,7 +87,7 @@ export async function collectDataset(opts: CollectDatasetOptions): Promise<void>
     }
   };
   const containerRecipes = plan.recipes.filter((r) => r.method === 'container');
-  const staticRecipes = plan.recipes.filter((r) => r.method === 'static');
+  const staticRecipes = interleave(plan.recipes.filter((r) => r.method === 'static'));
   if (!opts.buildOnly)
     await Promise.all([
       runRecipes(containerRecipes, opts.containerConcurrency ?? 2, guarded, (o) => o && progress(o)),
@@ -98,8 +100,8 @@ export async function collectDataset(opts: CollectDatasetOptions): Promise<void>
   const validation = await validateStaticPath(store, containerRecipes);
   await writeFile(path.join(out, 'validation.json'), JSON.stringify(validation, null, 1) + '\n');
   log(`static path validation: ${JSON.stringify(validation.perEcosystem)}`);
-  const dataset = await buildDataset(store, plan.recipes);
-  await writeDataset(out, dataset);
+  if (opts.validateOnly) return;
+  const { manifest } = await buildDataset(store, plan.recipes, out);
   await writeFile(
     path.join(out, 'plan-summary.json'),
     JSON.stringify({
@@ -110,8 +112,24 @@ export async function collectDataset(opts: CollectDatasetOptions): Promise<void>
       skipped: plan.skipped,
     }) + '\n',
   );
-  await writeFile(path.join(out, 'stats.json'), JSON.stringify(datasetStats(dataset), null, 2) + '\n');
-  log(`dataset: ${dataset.samples.length} samples, ${dataset.failures.length} failures -> ${out}`);
+  log(`dataset: ${manifest.samples} samples, ${manifest.failures} failures -> ${out}`);
+}
+
+/**
+ * Round-robin over (ecosystem, single or multi-label) queues, each in plan order: a run cut short by
+ * its time budget still has every ecosystem and multi-label samples, not all of one ecosystem first.
+ */
+export function interleave(recipes: Recipe[]): Recipe[] {
+  const queues = new Map<string, Recipe[]>();
+  for (const r of recipes) {
+    const k = `${r.ecosystem}/${r.packages.length > 1 ? 'multi' : 'single'}`;
+    if (!queues.has(k)) queues.set(k, []);
+    (queues.get(k) as Recipe[]).push(r);
+  }
+  const out: Recipe[] = [];
+  const qs = [...queues.values()];
+  for (let i = 0; out.length < recipes.length; i++) for (const q of qs) if (i < q.length) out.push(q[i]);
+  return out;
 }
 
 function arg(name: string): string | undefined {
@@ -151,7 +169,8 @@ if (require.main === module) {
           num('budget-minutes') === undefined ? undefined : (num('budget-minutes') as number) * 60_000,
         staticConcurrency: num('static-concurrency'),
         containerConcurrency: num('container-concurrency'),
-        buildOnly: process.argv.includes('--build-only'),
+        buildOnly: process.argv.includes('--build-only') || process.argv.includes('--validate-only'),
+        validateOnly: process.argv.includes('--validate-only'),
       });
   run.catch((e) => {
     console.error(e);

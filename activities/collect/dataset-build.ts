@@ -1,65 +1,86 @@
-import { tagsetFromChangeset, type TokenizerOptions } from '../tagging/columbus';
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { tagsetFromChangeset, tokenizerId, type TokenizerOptions } from '../tagging/columbus';
 import type { ObjectStore } from '../store';
-import { assignSplit, type Dataset, type DatasetFailure, type DatasetSample, SPLIT_RULE } from './dataset';
-import { type Recipe, recipeLabels } from './recipe';
-import { listOutcomeIds, loadChangeset, loadOutcome } from './results';
+import {
+  type DatasetFailure,
+  type DatasetManifest,
+  type DatasetSample,
+  datasetStats,
+  type EcosystemStats,
+  JsonlBrWriter,
+  SPLIT_RULE,
+  sampleOrder,
+  splitOf,
+} from './dataset';
+import type { Ecosystem } from '../../models/label';
 import { runRecipes } from './container-collector';
+import { type Recipe, recipeLabels, type SampleResult } from './recipe';
+import { listOutcomeIds, loadChangeset, loadOutcome } from './results';
 
 /**
- * The dataset from the outcomes in the store: every finished recipe of the plan (samples and failures)
- * plus every base-layer negative recorded there. Tagsets are computed here from the stored
- * changesets, so a new tokenizer needs a rebuild, not a new collection.
+ * Writes the dataset from the outcomes in the store: every finished recipe of the plan (samples and
+ * failures) plus every base-layer negative recorded there. Tagsets are computed here from the stored
+ * changesets, so a new tokenizer needs a rebuild, not a new collection. Streams: samples are
+ * tokenized a few at a time, in output order, and written straight into the compressed file.
  */
 export async function buildDataset(
   store: ObjectStore,
   recipes: Recipe[],
+  outDir: string,
   tokenizer: TokenizerOptions = {},
-): Promise<Dataset> {
+): Promise<{ manifest: DatasetManifest; stats: Record<Ecosystem, EcosystemStats> }> {
   const ids = new Set(recipes.map((r) => r.id));
   for (const id of await listOutcomeIds(store)) if (id.startsWith('base-')) ids.add(id);
-  const idList = [...ids].sort();
-  const rows: Array<Omit<DatasetSample, 'split'> | DatasetFailure | undefined> = new Array(idList.length);
-  let tokenizerId = tagsetFromChangeset({ entries: [] }, tokenizer).tokenizer;
-  await runRecipes(idList, 16, async (id, i) => {
+  const oks: Array<{ meta: Omit<DatasetSample, 'split' | 'tags'>; result: SampleResult }> = [];
+  const failures: DatasetFailure[] = [];
+  await runRecipes([...ids], 16, async (id) => {
     const o = await loadOutcome(store, id);
     if (!o) return undefined as never;
     const r = o.recipe;
-    if (o.status === 'failed') {
-      rows[i] = {
-        id,
-        ecosystem: r.ecosystem,
-        variant: r.variant,
-        method: r.method,
-        labels: recipeLabels(r.packages),
-        reason: o.reason,
-      };
-      return undefined as never;
-    }
-    const ts = tagsetFromChangeset(await loadChangeset(store, o.changesetKey), tokenizer);
-    tokenizerId = ts.tokenizer;
-    rows[i] = {
-      id,
-      ecosystem: r.ecosystem,
-      variant: r.variant,
-      method: r.method,
-      labels: o.labels,
-      ...(o.alsoInstalled.length ? { also: o.alsoInstalled } : {}),
-      tags: ts.tags,
-    };
+    const base = { id, ecosystem: r.ecosystem, variant: r.variant, method: r.method };
+    if (o.status === 'failed') failures.push({ ...base, labels: recipeLabels(r.packages), reason: o.reason });
+    else
+      oks.push({
+        meta: { ...base, labels: o.labels, ...(o.alsoInstalled.length ? { also: o.alsoInstalled } : {}) },
+        result: o,
+      });
     return undefined as never;
   });
-  const samples = assignSplit(rows.filter((x): x is Omit<DatasetSample, 'split'> => !!x && 'tags' in x));
-  const failures = rows.filter((x): x is DatasetFailure => !!x && 'reason' in x);
-  return {
-    manifest: {
-      schema: 'praxi.dataset/v1',
-      created: new Date().toISOString(),
-      tokenizer: tokenizerId,
-      split: SPLIT_RULE,
-      samples: samples.length,
-      failures: failures.length,
-    },
-    samples,
-    failures,
+  oks.sort((a, b) => sampleOrder(a.meta, b.meta));
+  failures.sort((a, b) => (a.id < b.id ? -1 : 1));
+
+  await mkdir(outDir, { recursive: true });
+  const writer = new JsonlBrWriter(path.join(outDir, 'samples.jsonl.br'));
+  const light: Array<Omit<DatasetSample, 'tags'>> = [];
+  const chunk = 16;
+  for (let i = 0; i < oks.length; i += chunk) {
+    const part = oks.slice(i, i + chunk);
+    const tagsets = await Promise.all(
+      part.map(
+        async (o) => tagsetFromChangeset(await loadChangeset(store, o.result.changesetKey), tokenizer).tags,
+      ),
+    );
+    for (let j = 0; j < part.length; j++) {
+      const split = splitOf(tagsets[j]);
+      await writer.write({ ...part[j].meta, split, tags: tagsets[j] });
+      light.push({ ...part[j].meta, split });
+    }
+  }
+  await writer.close();
+  const fw = new JsonlBrWriter(path.join(outDir, 'failures.jsonl.br'));
+  for (const f of failures) await fw.write(f);
+  await fw.close();
+  const manifest: DatasetManifest = {
+    schema: 'praxi.dataset/v1',
+    created: new Date().toISOString(),
+    tokenizer: tokenizerId(tokenizer),
+    split: SPLIT_RULE,
+    samples: light.length,
+    failures: failures.length,
   };
+  await writeFile(path.join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const stats = datasetStats({ samples: light, failures });
+  await writeFile(path.join(outDir, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
+  return { manifest, stats };
 }

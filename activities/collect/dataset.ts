@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { brotliCompressSync, constants as zlibConstants, createBrotliDecompress } from 'node:zlib';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { constants as zlibConstants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
 import { BadInputError } from '../errors';
 import type { TokenizerId } from '../tagging/tagset';
 import { repoRoot } from '../repo-root';
@@ -68,31 +70,51 @@ export const SPLIT_RULE =
  * test tagset is ever seen in training.
  */
 export function assignSplit(samples: Array<Omit<DatasetSample, 'split'>>): DatasetSample[] {
-  return samples.map((s) => ({
-    ...s,
-    split: createHash('sha256').update(JSON.stringify(s.tags)).digest()[0] < 52 ? 'test' : 'train',
-  }));
+  return samples.map((s) => ({ ...s, split: splitOf(s.tags) }));
+}
+
+export function splitOf(tags: Record<string, number>): 'train' | 'test' {
+  return createHash('sha256').update(JSON.stringify(tags)).digest()[0] < 52 ? 'test' : 'train';
 }
 
 // Brotli with a 16 MB window: the samples of one label (its variants) sit next to each other and share
-// most tags, which gzip's 32 KB window cannot see across. About 5x smaller than gzip -9 here.
-async function writeJsonlBr(file: string, rows: unknown[]): Promise<void> {
-  const text = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(
-    tmp,
-    brotliCompressSync(text, {
-      params: {
-        [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
-        [zlibConstants.BROTLI_PARAM_LGWIN]: 24,
-        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: text.length,
-      },
-    }),
-  );
-  await rename(tmp, file);
+// most tags, which gzip's 32 KB window cannot see across: about 5x smaller than gzip -9 here.
+// Streamed: a full dataset is far larger uncompressed than one string may be.
+export class JsonlBrWriter {
+  private readonly tmp: string;
+  private readonly brotli = createBrotliCompress({
+    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_LGWIN]: 24 },
+  });
+  private readonly done: Promise<void>;
+  rows = 0;
+
+  constructor(private readonly file: string) {
+    this.tmp = `${file}.tmp-${process.pid}`;
+    this.done = pipeline(this.brotli, createWriteStream(this.tmp));
+  }
+
+  async write(row: unknown): Promise<void> {
+    this.rows++;
+    if (!this.brotli.write(JSON.stringify(row) + '\n')) await once(this.brotli, 'drain');
+  }
+
+  async close(): Promise<void> {
+    this.brotli.end();
+    await this.done;
+    await rename(this.tmp, this.file);
+  }
 }
 
-const sampleOrder = (a: DatasetSample, b: DatasetSample): number =>
+async function writeJsonlBr(file: string, rows: unknown[]): Promise<void> {
+  const w = new JsonlBrWriter(file);
+  for (const r of rows) await w.write(r);
+  await w.close();
+}
+
+export const sampleOrder = (
+  a: Omit<DatasetSample, 'split' | 'tags'>,
+  b: Omit<DatasetSample, 'split' | 'tags'>,
+): number =>
   cmp(a.ecosystem, b.ecosystem) ||
   cmp(a.labels.join(' '), b.labels.join(' ')) ||
   cmp(a.variant, b.variant) ||
@@ -144,9 +166,10 @@ export interface EcosystemStats {
   failureReasons: Record<string, number>;
 }
 
-export function datasetStats(
-  dataset: Pick<Dataset, 'samples' | 'failures'>,
-): Record<Ecosystem, EcosystemStats> {
+export function datasetStats(dataset: {
+  samples: Array<Omit<DatasetSample, 'tags'>>;
+  failures: DatasetFailure[];
+}): Record<Ecosystem, EcosystemStats> {
   const out = {} as Record<Ecosystem, EcosystemStats>;
   for (const eco of ECOSYSTEMS) {
     const samples = dataset.samples.filter((s) => s.ecosystem === eco);

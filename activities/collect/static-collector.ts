@@ -41,6 +41,12 @@ export interface StaticOptions {
   npmDependencies?: boolean;
 }
 
+const STATIC_REASONS: Partial<Record<string, string>> = {
+  NOT_FOUND: 'version not found',
+  UNSUPPORTED_CONTENT: 'unsupported platform or artifact',
+  BAD_INPUT: 'bad package name or version',
+};
+
 /** A recipe cannot be done statically for a reason that will not pass with a retry. */
 class StaticRecipeError extends Error {
   constructor(
@@ -113,7 +119,7 @@ export async function collectStatic(
       return saveFailure(
         store,
         recipe,
-        e.code === 'NOT_FOUND' ? 'version not found' : e.code.toLowerCase(),
+        STATIC_REASONS[e.code] ?? e.code.toLowerCase(),
         e.message,
         Date.now() - started,
       );

@@ -164,11 +164,16 @@ export async function resolveDependencies(
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
       child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
       child.on('error', reject);
-      child.on('exit', (code) =>
-        code === 0
-          ? resolve(stdout)
-          : reject(new PraxiError('INTERNAL', `npm dry-run of ${name}@${version} exited ${code}: ${stderr}`)),
-      );
+      child.on('exit', (code) => {
+        if (code === 0) return resolve(stdout);
+        const msg = `npm dry-run of ${name}@${version} exited ${code}: ${stderr}`;
+        // A package for another platform (musl, arm64 builds) cannot install here: not a fault that passes.
+        reject(
+          /EBADPLATFORM|EBADENGINE/.test(stderr)
+            ? new UnsupportedContentError(msg, 'EBADPLATFORM')
+            : new PraxiError('INTERNAL', msg),
+        );
+      });
     });
     const added: Array<{ name: string; version: string }> = [];
     for (const line of out.split('\n')) {
