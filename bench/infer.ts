@@ -25,7 +25,8 @@ function arg(name: string, dflt?: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : dflt;
 }
 
-const pct = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const pct = (xs: number[], q: number) =>
+  xs.length ? xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] : NaN;
 const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
 
 async function childLoad(dir: string): Promise<void> {
@@ -92,7 +93,10 @@ async function main(): Promise<void> {
   );
 
   const w = benchWorld(info);
-  const layers = w.test().slice(0, limit);
+  const all = w.test();
+  // An even sample of the test split, so base-image layers (generated last) are in it too.
+  const step = Math.max(1, Math.ceil(all.length / limit));
+  const layers = all.filter((_, i) => i % step === 0);
   const model = await loadModel(new LocalStore(dir));
   for (const l of layers.slice(0, 200)) model.predict(l); // warm-up: JIT and caches
   const times: number[] = [];

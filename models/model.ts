@@ -5,6 +5,7 @@ import { LoadedExpert } from './expert';
 import { mergeCandidates, thresholdOf, mergeScores, type Prediction, type RawScore } from './merge';
 import { getExpert, getManifest, type ModelManifest } from './registry';
 import { ScoringEngine } from './scoring';
+import { logit } from './xgboost/trees';
 import { Selector } from './selector';
 
 /**
@@ -16,6 +17,8 @@ export class Model {
   private readonly byId = new Map<string, LoadedExpert>();
   private readonly indexOf = new Map<string, number>();
   private readonly engine: ScoringEngine;
+  /** Per expert and booster, the margin at which it reports. */
+  private readonly cuts: Float64Array[];
   readonly selector: Selector;
 
   constructor(
@@ -28,6 +31,9 @@ export class Model {
       this.indexOf.set(e.id, i);
     });
     this.engine = new ScoringEngine(experts);
+    this.cuts = experts.map((e) =>
+      Float64Array.from(e.boosters, (b) => logit(thresholdOf(manifest.calibration, b.label))),
+    );
     this.selector = new Selector(experts, (l) => thresholdOf(manifest.calibration, l));
   }
 
@@ -62,9 +68,23 @@ export class Model {
     return out;
   }
 
-  /** Selection, scoring, calibration and arbitration for one layer. */
+  /**
+   * Selection, scoring, calibration and arbitration for one layer. Only experts with a booster above its
+   * threshold are turned into raw scores: merging can use nothing else (see mergeCandidates), and most
+   * selected experts stay silent.
+   */
   predict(tagset: Tagset): Prediction[] {
-    const raw = this.predictExperts(tagset, this.select(tagset));
+    const indexes = this.select(tagset).map((id) => this.indexOf.get(id) as number);
+    const margins = this.engine.margins(tagset.tags, indexes);
+    const raw: RawScore[] = [];
+    indexes.forEach((i, k) => {
+      const e = this.experts[i];
+      const cut = this.cuts[i];
+      if (!margins[k].some((m, j) => m >= cut[j])) return;
+      e.boosters.forEach((b, j) =>
+        raw.push({ expert: e.id, label: b.label, level: b.level, margin: margins[k][j] }),
+      );
+    });
     return this.merge(raw, tagset);
   }
 
