@@ -10,8 +10,8 @@ import type { ScanRegistryTotals } from '../../workflows/scan-registry';
 import { buildDemoImage, type DemoImageSpec } from './images';
 import { pushImage } from './layers';
 
-/** Packages the demo installs, with the versions used when the model does not know the package. */
-const WANTED: Record<string, string> = {
+/** Old releases with published advisories: what the alarms of the demo are about. */
+const LEGACY: Record<string, string> = {
   requests: '2.25.1',
   urllib3: '1.26.4',
   jinja2: '2.11.2',
@@ -20,15 +20,15 @@ const WANTED: Record<string, string> = {
 };
 
 /**
- * Versions to install: the oldest version of each wanted package that the model knows (older versions
- * carry more advisories, and a known label lets the model show what it can do), else a fixed old one.
+ * Versions the model knows, for the images that show what the model sees: the oldest known version of
+ * each package (else the legacy one, and the model will not know it).
  */
 export async function chooseVersions(store: ObjectStore): Promise<Record<string, string>> {
-  const out = { ...WANTED };
+  const out = { ...LEGACY };
   const v = await currentVersion(store);
   if (!v) return out;
   const labels = (await getManifest(store, v)).labels;
-  for (const name of Object.keys(WANTED)) {
+  for (const name of Object.keys(LEGACY)) {
     const known = labels
       .filter((l) => l.startsWith(`pypi:${name}==`))
       .map((l) => l.slice(`pypi:${name}==`.length))
@@ -38,27 +38,37 @@ export async function chooseVersions(store: ObjectStore): Promise<Record<string,
   return out;
 }
 
-export function demoImages(v: Record<string, string>): DemoImageSpec[] {
-  const pin = (n: string) => `${n}==${v[n]}`;
+export function demoImages(known: Record<string, string>): DemoImageSpec[] {
+  const pin = (v: Record<string, string>, n: string) => `${n}==${v[n]}`;
+  const app = [
+    { pypi: [pin(known, 'requests'), pin(known, 'urllib3'), pin(known, 'idna')] },
+    { pypi: [pin(known, 'jinja2')] },
+  ];
   return [
     {
       repository: 'demo/webapp',
       tag: '1.0',
-      about: 'requests and friends installed with pip, records intact',
-      layers: [{ pypi: [pin('requests'), pin('urllib3'), pin('idna')] }, { pypi: [pin('jinja2')] }],
+      about: 'requests, urllib3, idna, jinja2 with pip, records intact',
+      layers: app,
     },
     {
       repository: 'demo/webapp-stripped',
       tag: '1.0',
       about: 'the same installs with every *.dist-info removed: only the model can see them',
-      layers: [{ pypi: [pin('requests'), pin('urllib3'), pin('idna')] }, { pypi: [pin('jinja2')] }],
+      layers: app,
       stripRecords: true,
+    },
+    {
+      repository: 'demo/legacy',
+      tag: '1.0',
+      about: 'old releases with published advisories',
+      layers: [{ pypi: ['requests', 'urllib3', 'idna', 'jinja2', 'pyyaml'].map((n) => pin(LEGACY, n)) }],
     },
     {
       repository: 'demo/tools',
       tag: '1.0',
-      about: 'pyyaml with pip and lodash with npm',
-      layers: [{ pypi: [pin('pyyaml')], npm: ['lodash==4.17.20'] }],
+      about: 'lodash installed with npm',
+      layers: [{ npm: ['lodash==4.17.20'] }],
     },
   ];
 }
