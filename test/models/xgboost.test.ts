@@ -4,18 +4,8 @@ import { isPraxiError } from '../../activities/errors';
 import { type DenseMatrix, MISSING, XGBoostWasm } from '../../models/xgboost/booster';
 import { parseBooster } from '../../models/xgboost/model-format';
 import { CompiledEnsemble, ensembleFromBooster } from '../../models/xgboost/trees';
-
-/** Deterministic PRNG so a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic, so a failure reproduces.
+import { makeRng as rng } from '../../models/synthetic';
 
 /** Sparse count rows whose label depends on a few columns, the shape of tag matrices. */
 function makeData(rows: number, cols: number, seed: number): { x: DenseMatrix; y: Float32Array } {
