@@ -33,8 +33,6 @@ export interface FingerprintHooks {
   signal?: AbortSignal;
   /** Read the layer even when its fingerprint is cached (the fresh result replaces the cached one). */
   bypassCache?: boolean;
-  /** Called once when the step ends, however it ends. */
-  done?(): void;
 }
 
 /**
@@ -45,18 +43,6 @@ export async function fingerprintLayer(
   deps: { store: ObjectStore; config: Pick<Config, 'tokenizer'>; images: ImageResolver },
   input: { reference: string; manifestDigest: string; layer: LayerRef },
   hooks: FingerprintHooks = {},
-): Promise<LayerFingerprint> {
-  try {
-    return await fingerprintOnce(deps, input, hooks);
-  } finally {
-    hooks.done?.();
-  }
-}
-
-async function fingerprintOnce(
-  deps: { store: ObjectStore; config: Pick<Config, 'tokenizer'>; images: ImageResolver },
-  input: { reference: string; manifestDigest: string; layer: LayerRef },
-  hooks: FingerprintHooks,
 ): Promise<LayerFingerprint> {
   const t0 = Date.now();
   const opts = tokenizerOptions(deps.config);

@@ -1,6 +1,6 @@
-import { Context } from '@temporalio/activity';
 import { PlanRunner } from '../pipeline/collection';
 import type { ActivityDeps } from './deps';
+import { heartbeatWhile } from './heartbeat';
 
 export function createCollectionActivities({ config }: ActivityDeps) {
   let runner: PlanRunner | undefined;
@@ -10,13 +10,7 @@ export function createCollectionActivities({ config }: ActivityDeps) {
       return get().size(input.plan);
     },
     async collectRecipe(input: { plan: string; index: number }) {
-      const ctx = Context.current();
-      const timer = setInterval(() => ctx.heartbeat(), 10_000);
-      try {
-        return await get().run(input.plan, input.index);
-      } finally {
-        clearInterval(timer);
-      }
+      return heartbeatWhile(() => get().run(input.plan, input.index));
     },
   };
 }

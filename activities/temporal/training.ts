@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { currentVersion } from '../../models/registry';
 import {
   evaluateVersion,
@@ -8,24 +7,16 @@ import {
   type CandidateInput,
 } from '../pipeline/training';
 import type { ActivityDeps } from './deps';
+import { heartbeatWhile } from './heartbeat';
 
 /** Training activities (train queue): CPU-heavy, heartbeating while they work. */
 export function createTrainingActivities({ store }: ActivityDeps) {
-  const beating = async <T>(work: Promise<T>): Promise<T> => {
-    const ctx = Context.current();
-    const timer = setInterval(() => ctx.heartbeat(), 5_000);
-    try {
-      return await work;
-    } finally {
-      clearInterval(timer);
-    }
-  };
   return {
     async trainCandidate(input: CandidateInput) {
-      return beating(trainCandidate(store, input));
+      return heartbeatWhile(() => trainCandidate(store, input));
     },
     async evaluateModel(input: { version: string; data: string; onlyLabels?: string[] }) {
-      return beating(evaluateVersion(store, input.version, input.data, input.onlyLabels));
+      return heartbeatWhile(() => evaluateVersion(store, input.version, input.data, input.onlyLabels));
     },
     async promoteModel(input: { version: string }) {
       return promoteVersion(store, input.version);
