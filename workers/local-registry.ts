@@ -9,13 +9,16 @@ import * as path from 'node:path';
 export async function startLocalRegistry(opts: {
   dataDir: string;
   port: number;
+  /** An htpasswd file (bcrypt entries): the registry then requires basic auth. */
+  htpasswd?: string;
 }): Promise<{ host: string; stop(): Promise<void> }> {
   mkdirSync(opts.dataDir, { recursive: true });
   const host = `127.0.0.1:${opts.port}`;
   const config = path.join(opts.dataDir, 'config.yml');
   writeFileSync(
     config,
-    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(opts.dataDir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n`,
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(opts.dataDir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n  secret: praxi-local-${opts.port}\n` +
+      (opts.htpasswd ? `auth:\n  htpasswd:\n    realm: praxi\n    path: ${opts.htpasswd}\n` : ''),
   );
   const log = openSync(path.join(opts.dataDir, 'registry.log'), 'a');
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] });
@@ -32,7 +35,7 @@ export async function startLocalRegistry(opts: {
     try {
       const res = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.ok) break;
+      if (res.ok || res.status === 401) break;
     } catch {
       // not up yet
     }

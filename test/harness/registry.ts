@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { freePort, httpStatus, startService, tempDir } from './process';
+import { startLocalRegistry } from '../../workers/local-registry';
+import { freePort, tempDir } from './process';
 
 export interface RegistryInfo {
   /** HOST:PORT on loopback; plain HTTP. */
@@ -21,38 +22,14 @@ export async function startRegistry(
   opts: { auth?: { username: string; password: string }; port?: number; dir?: string } = {},
 ): Promise<RunningRegistry> {
   const dir = opts.dir ?? tempDir('registry');
-  const port = opts.port ?? (await freePort());
-  const host = `127.0.0.1:${port}`;
-  let authBlock = '';
+  let htpasswd: string | undefined;
   if (opts.auth) {
-    const htpasswd = execFileSync('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password], {
-      encoding: 'utf8',
-    });
-    writeFileSync(path.join(dir, 'htpasswd'), htpasswd);
-    authBlock = `auth:\n  htpasswd:\n    realm: praxi-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
+    htpasswd = path.join(dir, 'htpasswd');
+    writeFileSync(
+      htpasswd,
+      execFileSync('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password], { encoding: 'utf8' }),
+    );
   }
-  const config = path.join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    `version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: ${path.join(dir, 'data')}
-  delete:
-    enabled: true
-http:
-  addr: ${host}
-  secret: praxi-test-${port}
-${authBlock}`,
-  );
-  const svc = await startService(`registry-${port}`, 'docker-registry', ['serve', config], {
-    logDir: dir,
-    ready: async () => {
-      const s = await httpStatus(`http://${host}/v2/`);
-      return s === 200 || s === 401;
-    },
-  });
-  return { host, auth: opts.auth, stop: svc.stop };
+  const r = await startLocalRegistry({ dataDir: dir, port: opts.port ?? (await freePort()), htpasswd });
+  return { host: r.host, auth: opts.auth, stop: r.stop };
 }
