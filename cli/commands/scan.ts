@@ -10,7 +10,7 @@ import { readReport } from '../../activities/reports/report-store';
 import type { ImageReport } from '../../activities/reports/report';
 import { parseImageRef, formatRef } from '../../activities/registry/reference';
 import { openStore } from '../../activities/store';
-import type { Config } from '../../config/schema';
+import type { ObjectStore } from '../../activities/store/object-store';
 import { runScan } from '../../workflows/scan-plan';
 import { configFrom } from '../context';
 import { connectClient, workflowUrl } from '../temporal-client';
@@ -62,7 +62,7 @@ export function registerScan(program: Command): void {
             },
             { reference: formatRef(ref), modelVersion: opts.model, trigger: 'cli --local' },
           );
-          await printResult(config, summary, opts);
+          await printResult(store, summary, opts);
           if (layerErrors.length) process.exitCode = 4;
           return;
         }
@@ -108,7 +108,7 @@ export function registerScan(program: Command): void {
             return;
           }
           const summary = (await handle.result()) as ScanSummary;
-          await printResult(config, summary, opts);
+          await printResult(store, summary, opts);
         } finally {
           await close();
         }
@@ -116,8 +116,12 @@ export function registerScan(program: Command): void {
     );
 }
 
-async function printResult(config: Config, summary: ScanSummary, opts: { json?: boolean }): Promise<void> {
-  const report = await readReport(openStore(config.store), summary.manifestDigest);
+async function printResult(
+  store: ObjectStore,
+  summary: ScanSummary,
+  opts: { json?: boolean },
+): Promise<void> {
+  const report = await readReport(store, summary.manifestDigest);
   if (opts.json) {
     console.log(JSON.stringify(scanJson(report), null, 2));
   } else {
