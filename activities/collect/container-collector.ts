@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { BadInputError } from '../errors';
+import { BadInputError, TransientError } from '../errors';
 import type { ObjectStore } from '../store';
 import { changesetOf } from './base-images';
 import { runInContainer } from './container-run';
@@ -11,11 +11,14 @@ import { variantByName } from './variants';
 export interface CollectorOptions {
   /** Per-install limit; the container is killed and the recipe recorded as failed with reason `timeout`. */
   timeoutMs: number;
-  /** Override the variant's base image (tests use a small busybox base). */
+  /** Override the variant's base image (tests use a small busybox base); a recipe's own image wins. */
   image?: string;
-  /** Override the install command (tests use one whose effect they know exactly). */
+  /** Override the install command (tests use one whose effect they know exactly); a recipe's own command wins. */
   command?: string;
 }
+
+/** Label with the recipe id on an install's container. */
+export const RECIPE_LABEL = 'praxi.collect.recipe';
 
 /**
  * Runs one container recipe and records its outcome in the store, idempotently: when an outcome for
@@ -37,11 +40,13 @@ export async function runRecipe(
     );
   }
   const variant = variantByName(recipe.variant);
+  await removeLeftovers(docker, recipe.id);
   const r = await runInContainer(docker, {
-    image: opts.image ?? variant.baseImage,
-    command: opts.command ?? variant.installCommand(recipe.packages),
+    image: recipe.image ?? opts.image ?? variant.baseImage,
+    command: recipe.command ?? opts.command ?? variant.installCommand(recipe.packages),
     timeoutMs: opts.timeoutMs,
     capture: isRecordFile,
+    labels: { [RECIPE_LABEL]: recipe.id },
   });
   if (r.timedOut) {
     return saveFailure(
@@ -71,6 +76,22 @@ export async function runRecipe(
     also,
     r.durationMs,
   );
+}
+
+/**
+ * Removes containers an earlier attempt at this recipe left behind: a worker killed mid-install never
+ * gets to remove its container, and the retry of that install is the one to clean up after it.
+ */
+async function removeLeftovers(docker: Docker, id: string): Promise<void> {
+  try {
+    const left = await docker.listContainers({ all: true, filters: { label: [`${RECIPE_LABEL}=${id}`] } });
+    for (const c of left) {
+      if (c.Labels?.[RECIPE_LABEL] === id) await docker.getContainer(c.Id).remove({ force: true, v: true });
+    }
+  } catch (e) {
+    const message = `removing leftover containers of ${id}: ${(e as Error).message}`;
+    throw new TransientError(message, 'UNAVAILABLE', { cause: e });
+  }
 }
 
 /** A short, groupable reason from an installer's log. */

@@ -25,6 +25,8 @@ export interface RunOptions {
   commitAs?: string;
   /** Read these changed files (small text files: package records) before the container goes. */
   capture?: (path: string) => boolean;
+  /** Extra container labels (besides `praxi.collect`), e.g. to find the container again. */
+  labels?: Record<string, string>;
 }
 
 export interface RunResult {
@@ -65,7 +67,7 @@ export async function runInContainer(docker: Docker, opts: RunOptions): Promise<
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Tty: false,
     HostConfig: { NetworkMode: 'host', Binds: binds },
-    Labels: { 'praxi.collect': '1' },
+    Labels: { ...opts.labels, 'praxi.collect': '1' },
   });
   try {
     const info = await container.inspect();

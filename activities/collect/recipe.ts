@@ -19,6 +19,16 @@ export interface Recipe {
   variant: string;
   method: CollectMethod;
   packages: PackageVersion[];
+  /**
+   * Container recipes only: run on this image instead of the variant's base image (a hand-written
+   * recipe on a site base image, or a small test image).
+   */
+  image?: string;
+  /**
+   * Container recipes only: run this shell command instead of the variant's install command (software
+   * installed by a vendor script or tarball). The packages stay the sample's labels.
+   */
+  command?: string;
 }
 
 /** What a finished recipe gives: the labelled changeset (stored beside it) and what else the install added. */
@@ -61,7 +71,9 @@ export function recipeLabels(packages: PackageVersion[]): string[] {
 
 export function makeRecipe(r: Omit<Recipe, 'id'>): Recipe {
   const labels = recipeLabels(r.packages);
-  const canonical = JSON.stringify([r.kind, r.ecosystem, r.variant, r.method, labels]);
+  // An own image or command makes another recipe; recipes without them keep the ids they always had.
+  const own = r.image !== undefined || r.command !== undefined ? [r.image ?? null, r.command ?? null] : [];
+  const canonical = JSON.stringify([r.kind, r.ecosystem, r.variant, r.method, labels, ...own]);
   const digest = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
   // Readable prefix for humans browsing the store; the digest makes it unique and safe as a key.
   const hint = (labels[0] ?? r.kind)
