@@ -181,3 +181,28 @@ export function buildDeb(name: string, version: string, files: Record<string, st
   execFileSync('dpkg-deb', ['--root-owner-group', '--build', root, out], { stdio: 'ignore' });
   return out;
 }
+
+export const BUSYBOX_WGET_IMAGE = 'praxi-test-collect/busybox-wget:1';
+
+/**
+ * The busybox base plus `wget`, built from its own root file system (not on top of BUSYBOX_IMAGE, so
+ * tests counting containers by ancestor never see each other's). On host networking a command can
+ * report to a loopback server of the test, e.g. that it started.
+ */
+export async function busyboxWgetImage(docker: Docker): Promise<string> {
+  try {
+    await docker.getImage(BUSYBOX_WGET_IMAGE).inspect();
+    return BUSYBOX_WGET_IMAGE;
+  } catch {
+    // not built yet
+  }
+  const root = tempDir('busybox-wget-rootfs');
+  for (const d of ['bin', 'etc', 'tmp', 'var/lib/dpkg', 'run'])
+    mkdirSync(path.join(root, d), { recursive: true });
+  copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
+  execFileSync('chmod', ['755', path.join(root, 'bin/busybox')]);
+  for (const a of [...APPLETS, 'wget']) symlinkSync('busybox', path.join(root, 'bin', a));
+  writeFileSync(path.join(root, 'var/lib/dpkg/status'), '');
+  await importRootfs(docker, root, BUSYBOX_WGET_IMAGE);
+  return BUSYBOX_WGET_IMAGE;
+}

@@ -16,11 +16,16 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function writeWorkerConfig(config: Config): string {
+/** The worker's config file: the test's task queues, plus `extra` top-level sections (e.g. `collect`). */
+export function writeWorkerConfig(config: Config, extra: Record<string, unknown> = {}): string {
   const file = path.join(tempDir('worker-config'), 'praxi.json');
   writeFileSync(
     file,
-    JSON.stringify({ temporal: { taskQueues: config.temporal.taskQueues }, alarms: { log: false } }),
+    JSON.stringify({
+      temporal: { taskQueues: config.temporal.taskQueues },
+      alarms: { log: false },
+      ...extra,
+    }),
   );
   return file;
 }
