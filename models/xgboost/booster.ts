@@ -36,7 +36,7 @@ export const DEFAULT_BOOSTER_PARAMS: BoosterParams = {
   maxDepth: 1,
   eta: 0.1,
   subsample: 1,
-  minChildWeight: 1,
+  minChildWeight: 0.1,
   colsampleBytree: 1,
   lambda: 1,
   seed: 0,
