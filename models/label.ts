@@ -35,6 +35,11 @@ export function packageOf(label: string): string {
   return `${p.ecosystem}:${p.name}`;
 }
 
+/** Every package version whose files a training sample holds: its labels and what came along with them. */
+export function presentLabels(s: { labels?: string[]; also?: string[] }): string[] {
+  return s.also?.length ? [...(s.labels ?? []), ...s.also] : (s.labels ?? []);
+}
+
 /** PyPI names compare case-insensitively with runs of `-_.` folded (PEP 503); others are exact. */
 export function normalizeName(ecosystem: Ecosystem, name: string): string {
   return ecosystem === 'pypi' ? name.toLowerCase().replace(/[-_.]+/g, '-') : name;

@@ -42,6 +42,19 @@ export interface Calibration {
   extraVersionCoverage: number;
   /** Report the best version of a package whose package booster passes when no version does (default true). */
   packageFallback?: boolean;
+  /**
+   * Report a version only when its package's booster passes too (default false, as models published
+   * before it existed were tuned without it). Package boosters learn from every version's samples, so
+   * they are the sturdier witness that the package is there at all; a version booster firing alone is
+   * most often a few generic tags (`compat.py`, `platform`) of a foreign layer.
+   */
+  requirePackage?: boolean;
+  /**
+   * Name a package only when at least this share of its core tags (the package booster's signature: what
+   * most of its training layers carry) is in the layer (default none). Boosters of depth-1 trees add up
+   * small votes, and a foreign layer can collect enough of them from generic tags alone.
+   */
+  minPackageCoverage?: number;
   /** Floor for every version booster's threshold (default none: the calibrated one). */
   minThreshold?: number;
   /** Floor for package boosters' thresholds (default none). */
@@ -131,9 +144,12 @@ export function mergeScores(
     out.push({ label: c.label, ...parseLabel(c.label), score, expert: c.expert });
   for (const [p, m] of versions) {
     const ranked = [...m.values()].sort((a, b) => b.score - a.score || (a.label < b.label ? -1 : 1));
+    const pkg = packages.get(p);
+    if (calibration.requirePackage && !(pkg && pkg.score >= 0.5)) continue;
+    if (calibration.minPackageCoverage && (signatureCoverage(p) ?? 1) < calibration.minPackageCoverage)
+      continue;
     const passing = ranked.filter((c) => c.score >= 0.5);
     if (passing.length === 0) {
-      const pkg = packages.get(p);
       if ((calibration.packageFallback ?? true) && pkg && pkg.score >= 0.5 && ranked.length)
         emit(ranked[0], pkg.score);
       continue;

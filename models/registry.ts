@@ -49,6 +49,12 @@ export interface ModelManifest {
   labels: string[];
   experts: ExpertEntry[];
   calibration: Calibration;
+  /**
+   * Groups of versions of one package whose training layers carry exactly the same tags (npm packages
+   * whose releases changed no file name, for one): no path-based model can tell them apart, so a finding
+   * names one of its group. Evaluation reports version scores with each group counted as one as well.
+   */
+  indistinct?: string[][];
   training: { samples: number; ms: number; expertsTrained: number; expertsReused: number };
 }
 

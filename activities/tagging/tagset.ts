@@ -10,4 +10,10 @@ export interface Tagset {
   tags: Record<string, number>;
   /** Training data only: the labels (see models/label.ts) of what this sample installed. */
   labels?: string[];
+  /**
+   * Training data only: what the install also put in the layer (its dependencies), as labels. Their files
+   * are there, so they are neither positives to learn nor negatives to unlearn, and finding them is not
+   * a false positive.
+   */
+  also?: string[];
 }

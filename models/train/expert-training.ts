@@ -16,6 +16,8 @@ export interface ExpertJob {
   /** Per label, then per package, 1 for its positive rows. */
   targets: Float32Array[];
   signatures: string[][];
+  /** Per package, its core tags (TrainingIndex.packageSignature). */
+  packageSignatures: string[][];
   params: BoosterParams;
   positives: number;
   negatives: number;
@@ -40,7 +42,7 @@ export function trainExpert(xgb: XGBoostWasm, job: ExpertJob): ExpertArtifact {
       level,
       tags: ensemble.features.map((f) => job.vocabulary[f]),
       trees: packEnsemble(ensemble),
-      signature: level === 'version' ? job.signatures[i] : [],
+      signature: level === 'version' ? job.signatures[i] : job.packageSignatures[i - job.labels.length],
     };
   });
   return {

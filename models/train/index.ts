@@ -21,6 +21,7 @@ import type { FeatureEncoding } from '../vectorize';
 import { type BoosterParams, DEFAULT_BOOSTER_PARAMS } from '../xgboost/booster';
 import { TrainingIndex } from './plan';
 import { TrainingPool } from './pool';
+import { yielder } from '../yield';
 
 export interface TrainOptions {
   routing: RoutingStrategy;
@@ -84,7 +85,10 @@ async function trainGroups(
   let planMs = 0;
   try {
     const jobs: Promise<ExpertArtifact>[] = [];
+    const pause = yielder();
     for (let g = 0; g < groups.length; g++) {
+      // A resolved job's await is a microtask only: timers (heartbeats) need a real turn.
+      await pause();
       const p0 = performance.now();
       const job = index.job(groups[g], o, g);
       planMs += performance.now() - p0;
@@ -136,7 +140,7 @@ export async function trainFull(
   const o = { ...DEFAULT_TRAIN_OPTIONS, ...opts };
   checkSamples(samples);
   const t0 = performance.now();
-  const index = new TrainingIndex(samples);
+  const index = await TrainingIndex.create(samples);
   const labels = index.labels();
   if (labels.length === 0) throw new BadInputError('the training samples carry no labels');
   const groups = routeLabels(labels, samples, { strategy: o.routing, groupSize: o.groupSize, seed: o.seed });
@@ -148,16 +152,19 @@ export async function trainFull(
     encoding: o.encoding,
     params: { ...o.params },
     calibration: { thresholds: {}, extraVersionCoverage: o.extraVersionCoverage },
+    indistinct: index.indistinctGroups(labels),
     training: { samples: samples.length, ms: 0, expertsTrained: experts.length, expertsReused: 0 },
   };
   const c0 = performance.now();
   if (o.validation?.length) {
     // Package boosters are calibrated too: they are keyed by package.
     const keys = new Set([...labels, ...labels.map(packageOf)]);
-    draft.calibration.thresholds = calibrateThresholds(provisional(draft, experts), o.validation, keys);
-    const floors = tuneFloors(provisional(draft, experts), o.validation);
+    draft.calibration.thresholds = await calibrateThresholds(provisional(draft, experts), o.validation, keys);
+    const floors = await tuneFloors(provisional(draft, experts), o.validation);
     draft.calibration.minThreshold = floors.minThreshold;
     draft.calibration.minPackageThreshold = floors.minPackageThreshold;
+    draft.calibration.requirePackage = floors.requirePackage;
+    draft.calibration.minPackageCoverage = floors.minPackageCoverage;
   }
   const calibrateMs = performance.now() - c0;
   draft.training.ms = Math.round(performance.now() - t0);
@@ -208,7 +215,7 @@ export async function trainAdd(
     );
   const t0 = performance.now();
   const known = new Set(base.labels);
-  const index = new TrainingIndex(samples);
+  const index = await TrainingIndex.create(samples);
   const added = index.labels().filter((l) => !known.has(l));
   if (added.length === 0)
     throw new BadInputError(`every label in the data is already in model ${base.version}: nothing to add`);
@@ -222,6 +229,7 @@ export async function trainAdd(
     encoding: base.encoding,
     params: base.params,
     calibration: { ...base.calibration, thresholds: { ...base.calibration.thresholds } },
+    indistinct: [...(base.indistinct ?? []), ...index.indistinctGroups(added)],
     training: {
       samples: samples.length,
       ms: 0,
@@ -233,7 +241,7 @@ export async function trainAdd(
   if (o.validation?.length) {
     // Only the new experts are scored: old labels keep the thresholds they were calibrated with.
     const keys = new Set([...added, ...added.map(packageOf)]);
-    const fitted = calibrateThresholds(provisional(draft, experts), o.validation, keys);
+    const fitted = await calibrateThresholds(provisional(draft, experts), o.validation, keys);
     Object.assign(draft.calibration.thresholds, fitted);
   }
   const calibrateMs = performance.now() - c0;
@@ -290,10 +298,12 @@ export async function recalibrate(
   const manifest: ModelManifest = { ...base, calibration: { ...base.calibration, thresholds: {} } };
   delete manifest.calibration.minThreshold;
   delete manifest.calibration.minPackageThreshold;
+  delete manifest.calibration.requirePackage;
+  delete manifest.calibration.minPackageCoverage;
   const keys = new Set([...base.labels, ...base.labels.map(packageOf)]);
-  const thresholds = calibrateThresholds(new Model(manifest, experts), validation, keys);
+  const thresholds = await calibrateThresholds(new Model(manifest, experts), validation, keys);
   manifest.calibration.thresholds = thresholds;
-  const floors = tuneFloors(new Model(manifest, experts), validation);
+  const floors = await tuneFloors(new Model(manifest, experts), validation);
   const { schema: _s, version: _v, created: _c, experts: _e, labels: _l, ...draft } = base;
   return publishModel(
     store,
@@ -305,6 +315,8 @@ export async function recalibrate(
         thresholds,
         minThreshold: floors.minThreshold,
         minPackageThreshold: floors.minPackageThreshold,
+        requirePackage: floors.requirePackage,
+        minPackageCoverage: floors.minPackageCoverage,
       },
       training: { ...base.training, expertsTrained: 0, expertsReused: base.experts.length },
     },

@@ -4,6 +4,7 @@ import { makeRng, shuffle } from '../synthetic';
 import { expertVocabulary, type FeatureEncoding, featureValue, vectorize } from '../vectorize';
 import { type BoosterParams, type DenseMatrix, MISSING } from '../xgboost/booster';
 import type { ExpertJob } from './expert-training';
+import { yielder } from '../yield';
 
 export interface PlanOptions {
   encoding: FeatureEncoding;
@@ -30,27 +31,54 @@ export class TrainingIndex {
   private readonly byPackage = new Map<string, number[]>();
   private readonly byTag = new Map<number, number[]>();
   private readonly unlabelled: number[] = [];
-  private readonly maxDf: number;
+  private maxDf = 0;
+  /** Per sample, the packages its install brought along as dependencies (`also`), when any. */
+  private alongside: (Set<string> | undefined)[] = [];
+  /** Per interned tag, the number of samples that carry it. */
+  private df = new Int32Array(0);
 
   /** Every tag interned once: rows are built from integer ids, not by walking tag objects per expert. */
   private readonly tagId = new Map<string, number>();
+  private readonly tagNames: string[] = [];
   private readonly sampleTags: Int32Array[] = [];
   private readonly sampleValues: Float32Array[] = [];
   private colOf = new Int32Array(0);
 
-  constructor(readonly samples: readonly Tagset[]) {
+  /** Builds the index at once; training code uses {@link TrainingIndex.create}, which lets timers run. */
+  constructor(
+    readonly samples: readonly Tagset[],
+    build = true,
+  ) {
+    if (build) for (const _ of this.build());
+  }
+
+  /** The index, built with a turn for the event loop now and then (activity heartbeats are timers). */
+  static async create(samples: readonly Tagset[]): Promise<TrainingIndex> {
+    const index = new TrainingIndex(samples, false);
+    const pause = yielder();
+    for (const _ of index.build()) await pause();
+    return index;
+  }
+
+  /** Yields between samples so a caller may pause. */
+  private *build(): Generator<void> {
+    const samples = this.samples;
     for (const s of samples) {
       const keys = Object.keys(s.tags);
       const ids = new Int32Array(keys.length);
       const vals = new Float32Array(keys.length);
       keys.forEach((t, k) => {
         let id = this.tagId.get(t);
-        if (id === undefined) this.tagId.set(t, (id = this.tagId.size));
+        if (id === undefined) {
+          this.tagId.set(t, (id = this.tagId.size));
+          this.tagNames.push(t);
+        }
         ids[k] = id;
         vals[k] = s.tags[t];
       });
       this.sampleTags.push(ids);
       this.sampleValues.push(vals);
+      yield;
     }
     this.colOf = new Int32Array(this.tagId.size).fill(-1);
     samples.forEach((s, i) => {
@@ -59,17 +87,21 @@ export class TrainingIndex {
       for (const l of labels) push(this.byLabel, l, i);
       for (const p of new Set(labels.map(packageOf))) push(this.byPackage, p, i);
     });
+    this.alongside = samples.map((s) => (s.also?.length ? new Set(s.also.map(packageOf)) : undefined));
     // Tags in more than 2% of samples say nothing about which samples are similar.
     this.maxDf = Math.max(10, Math.ceil(samples.length * 0.02));
     // Two passes so the many tags seen once (hashes, temp names) never get a postings list.
-    const df = new Int32Array(this.tagId.size);
+    const df = (this.df = new Int32Array(this.tagId.size));
     for (const ids of this.sampleTags) for (let k = 0; k < ids.length; k++) df[ids[k]]++;
-    this.sampleTags.forEach((ids, i) => {
+    yield;
+    for (let i = 0; i < this.sampleTags.length; i++) {
+      const ids = this.sampleTags[i];
       for (let k = 0; k < ids.length; k++) {
         const n = df[ids[k]];
         if (n > 1 && n <= this.maxDf) push(this.byTag, ids[k], i);
       }
-    });
+      yield;
+    }
   }
 
   labels(): string[] {
@@ -105,6 +137,12 @@ export class TrainingIndex {
       if (!positives.has(i)) negatives.add(i);
     }
 
+    // A layer that holds one of these packages as a dependency holds its files: it is no negative.
+    const family = new Set(labels.map(packageOf));
+    for (const i of negatives) {
+      const along = this.alongside[i];
+      if (along && [...family].some((p) => along.has(p))) negatives.delete(i);
+    }
     const rows = [...positives, ...negatives];
     const rowSamples = rows.map((i) => this.samples[i]);
     const augmented: Tagset[] = [];
@@ -137,6 +175,7 @@ export class TrainingIndex {
       matrix,
       targets,
       signatures: labels.map((l) => this.signature(l)),
+      packageSignatures: packages.map((p) => this.packageSignature(p)),
       params: o.params,
       positives: positives.size,
       negatives: negatives.size,
@@ -169,6 +208,44 @@ export class TrainingIndex {
     } finally {
       for (const id of ids) if (id >= 0) this.colOf[id] = -1;
     }
+  }
+
+  /**
+   * Labels of one package whose samples, taken together, show exactly the same tags: the versions the
+   * data cannot tell apart. Groups of two or more, each sorted, for the labels given.
+   */
+  indistinctGroups(labels: readonly string[]): string[][] {
+    const byKey = new Map<string, string[]>();
+    for (const l of labels) {
+      const tags = new Set<number>();
+      for (const i of this.byLabel.get(l) ?? []) for (const t of this.sampleTags[i]) tags.add(t);
+      const key = `${packageOf(l)}\n${[...tags].sort((a, b) => a - b).join(',')}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), l]);
+    }
+    return [...byKey.values()]
+      .filter((g) => g.length > 1)
+      .map((g) => g.sort())
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+
+  /**
+   * The tags that most of a package's samples carry (at least half, across its versions and variants) and
+   * few other samples do: what must be in a layer for the package to be there at all. Merging asks for a
+   * share of them before it names the package, so a booster swayed by a few generic tags stays quiet.
+   */
+  packageSignature(pkg: string): string[] {
+    const own = this.byPackage.get(pkg) ?? [];
+    const seen = new Map<number, number>();
+    for (const i of own) {
+      const ids = this.sampleTags[i];
+      for (let k = 0; k < ids.length; k++) seen.set(ids[k], (seen.get(ids[k]) ?? 0) + 1);
+    }
+    return [...seen]
+      .filter(([id, n]) => n * 2 >= own.length && this.df[id] <= Math.max(this.maxDf, n))
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, 64)
+      .map(([id]) => this.tagNames[id])
+      .sort();
   }
 
   /**

@@ -82,4 +82,29 @@ describe('calibration and merging', () => {
       mergeScores(raw, cal, () => 0),
     );
   });
+
+  it('names a package only with its own evidence when the gates are on', () => {
+    // A version booster fires (generic tags of a foreign layer) but the package booster does not.
+    const lone = [v('pypi:a==1.0', 2), p('pypi:a', -2)];
+    assert.deepEqual(
+      mergeScores(lone, cal, () => undefined).map((x) => x.label),
+      ['pypi:a==1.0'],
+    );
+    assert.deepEqual(
+      mergeScores(lone, { ...cal, requirePackage: true }, () => undefined),
+      [],
+    );
+
+    // Both fire, but few of the package's core tags are in the layer.
+    const both = [v('pypi:a==1.0', 2), p('pypi:a', 2)];
+    const coverage = (share: number) => (l: string) => (l === 'pypi:a' ? share : undefined);
+    const gated = { ...cal, minPackageCoverage: 0.5 };
+    assert.deepEqual(mergeScores(both, gated, coverage(0.1)), []);
+    assert.deepEqual(
+      mergeScores(both, gated, coverage(0.6)).map((x) => x.label),
+      ['pypi:a==1.0'],
+    );
+    // Models without core tags (coverage unknown) are not gated.
+    assert.equal(mergeScores(both, gated, () => undefined).length, 1);
+  });
 });

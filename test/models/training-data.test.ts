@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Tagset } from '../../activities/tagging/tagset';
+import { calibrateThresholds, tuneFloors } from '../../models/calibrate';
+import { evaluate } from '../../models/evaluate';
+import { LoadedExpert } from '../../models/expert';
+import { Model } from '../../models/model';
+import { MODEL_SCHEMA, type ModelManifest } from '../../models/registry';
+import { trainFull } from '../../models/train';
+import { TrainingIndex } from '../../models/train/plan';
+import { DEFAULT_TRAIN_OPTIONS } from '../../models/train/index';
+
+/**
+ * What training makes of real-data quirks: dependencies that came along in a layer (`also`), versions
+ * whose files are identical, tags every package has, and labels with few samples.
+ */
+const TOK = { name: 'columbus', version: '1-t1-n1' } as const;
+const t = (tags: string[], labels: string[], also?: string[]): Tagset => ({
+  schema: 'praxi.tagset/v1',
+  tokenizer: TOK,
+  tags: Object.fromEntries(tags.map((x) => [x, 1])),
+  labels,
+  ...(also ? { also } : {}),
+});
+const common = ['INSTALLER', 'METADATA', 'RECORD', '__init__', 'dist-packages'];
+const variants = ['usr', 'opt', 'app'];
+/** Samples of one version in three install variants: shared package files, its version's own tags. */
+const versionSamples = (pkg: string, version: string, files: string[], own: string[]) =>
+  variants.map((v) => t([...common, v, ...files, ...own], [`pypi:${pkg}==${version}`]));
+
+describe('training on real-data quirks', () => {
+  const alpha = ['alpha', 'alpha_core', 'alpha_util', 'alpha_cli'];
+  const beta = ['beta', 'beta_io', 'beta_net'];
+  const samples: Tagset[] = [
+    ...versionSamples('alpha', '1.0', alpha, ['alpha-1.0']),
+    ...versionSamples('alpha', '2.0', alpha, ['alpha-2.0']),
+    ...versionSamples('beta', '1.0', beta, []),
+    ...versionSamples('beta', '1.1', beta, []),
+    // A layer where beta came along as a dependency of gamma: beta's files are there.
+    t([...common, 'gamma', 'gamma_x', ...beta], ['pypi:gamma==3.0'], ['pypi:beta==1.0']),
+    t([...common, 'gamma', 'gamma_x', ...beta], ['pypi:gamma==3.0'], ['pypi:beta==1.1']),
+    t([...common, 'gamma', 'gamma_x'], ['pypi:gamma==3.0']),
+    t(['usr', 'bin', 'etc', 'passwd', 'dist-packages'], []),
+  ];
+
+  it('groups versions whose samples show the same tags, and finds each package core tags', () => {
+    const index = new TrainingIndex(samples);
+    assert.deepEqual(index.indistinctGroups(index.labels()), [['pypi:beta==1.0', 'pypi:beta==1.1']]);
+    const core = index.packageSignature('pypi:alpha');
+    for (const tag of alpha) assert.ok(core.includes(tag), `${tag} in ${core.join(',')}`);
+  });
+
+  it('never uses a layer that holds a package as a dependency as a negative for it', () => {
+    const index = new TrainingIndex(samples);
+    const job = index.job(
+      ['pypi:beta==1.0', 'pypi:beta==1.1'],
+      { ...DEFAULT_TRAIN_OPTIONS, hardNegatives: 50 },
+      0,
+    );
+    // 6 positives (beta). Every other layer is a negative (6 alpha, gamma alone, the base layer) except
+    // the two gamma layers that carry beta's files.
+    assert.equal(job.positives, 6);
+    assert.equal(job.negatives, 8);
+    assert.equal(job.matrix.rows, 14);
+  });
+
+  it('learns a version from a few samples and scores dependencies as neither right nor wrong', async () => {
+    const trained = await trainFull(samples, { validation: samples.filter((_, i) => i % 3 === 0) });
+    const manifest: ModelManifest = {
+      schema: MODEL_SCHEMA,
+      version: 'test',
+      created: '',
+      ...trained.draft,
+      labels: [],
+      experts: trained.experts.map((e) => e.entry),
+    };
+    assert.deepEqual(manifest.indistinct, [['pypi:beta==1.0', 'pypi:beta==1.1']]);
+    const model = new Model(
+      manifest,
+      trained.experts.map((e) => new LoadedExpert(e.entry.id, e.artifact)),
+    );
+    // Three samples per version, told apart by one tag each: min_child_weight must let a split this
+    // small happen (with XGBoost's default of 1 it cannot: 3 rows × p(1-p) ≤ 0.75).
+    const a2 = model.predict(t([...common, 'srv', ...alpha, 'alpha-2.0'], [])).map((p) => p.label);
+    assert.deepEqual(a2, ['pypi:alpha==2.0']);
+    const report = evaluate(model, [
+      t([...common, 'srv', 'gamma', 'gamma_x', ...beta], ['pypi:gamma==3.0'], ['pypi:beta==1.1']),
+      t([...common, 'srv', ...beta], ['pypi:beta==1.1']),
+    ]);
+    assert.equal(report.all.package.micro.fp, 0, 'beta found in the gamma layer is no false positive');
+    assert.equal(report.indistinct.groups, 1);
+    assert.equal(report.indistinct.all.micro.f1, 1, 'beta 1.0 and 1.1 count as one when merged');
+  });
+
+  it('gives timers a turn while it trains (activity heartbeats)', async () => {
+    const many: Tagset[] = [];
+    for (let p = 0; p < 60; p++)
+      for (const v of ['1', '2'])
+        for (let k = 0; k < 4; k++)
+          many.push(
+            t(
+              [
+                ...common,
+                `v${k}`,
+                `p${p}`,
+                `p${p}_a`,
+                `p${p}_b`,
+                `p${p}-${v}`,
+                ...Array.from({ length: 300 }, (_, i) => `f${p}_${i}`),
+              ],
+              [`pypi:p${p}==${v}`],
+            ),
+          );
+    const trained = await trainFull(many, { validation: many.filter((_, i) => i % 8 === 0) });
+    const model = new Model(
+      {
+        schema: MODEL_SCHEMA,
+        version: 't',
+        created: '',
+        ...trained.draft,
+        labels: [],
+        experts: trained.experts.map((e) => e.entry),
+      },
+      trained.experts.map((e) => new LoadedExpert(e.entry.id, e.artifact)),
+    );
+    // Calibration over every sample: a long stretch of work that must not hold the event loop throughout.
+    let ticks = 0;
+    let longest = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      ticks++;
+    }, 5);
+    const t0 = performance.now();
+    try {
+      await calibrateThresholds(model, many, new Set(model.manifest.labels));
+      await tuneFloors(model, many);
+    } finally {
+      clearInterval(timer);
+    }
+    const took = performance.now() - t0;
+    assert.ok(took > 200, `calibration took ${took.toFixed(0)} ms: too short to tell`);
+    assert.ok(ticks > 5, `${ticks} ticks in ${took.toFixed(0)} ms`);
+    assert.ok(longest < took / 4, `longest gap ${longest.toFixed(0)} ms of ${took.toFixed(0)} ms`);
+  });
+});
