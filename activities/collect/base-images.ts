@@ -7,7 +7,7 @@ import type { Changeset } from '../layers/changeset';
 import type { ObjectStore } from '../store';
 import { runInContainer } from './container-run';
 import { makeRecipe, type Recipe, type RecipeOutcome } from './recipe';
-import { saveSample } from './results';
+import { outcomeKey, saveSample } from './results';
 import { readUpperDir } from './upper-dir';
 import { BASE_IMAGES } from './variants';
 
@@ -167,6 +167,54 @@ export async function buildBaseImages(
         [],
         r.durationMs,
       ),
+    );
+  }
+  return outcomes;
+}
+
+/**
+ * Base-image layers kept for evaluation only: debootstrap root file systems of other Debian releases
+ * (and one with a Python runtime), which install nothing in the label space. They are always in the test
+ * split (variant prefix `base-heldout/`), so the false-positive rate on bare base images is measured on
+ * layers no expert has seen. Nothing in them is installed by pip or npm: Debian's `python3-pip` and
+ * `npm` would bring packages that are in the label space.
+ */
+export const HELDOUT_BASE_LAYERS: ReadonlyArray<{ name: string; suite: string; include?: string[] }> = [
+  { name: 'bullseye-minbase', suite: 'bullseye' },
+  { name: 'trixie-minbase', suite: 'trixie' },
+  { name: 'trixie-python3', suite: 'trixie', include: ['python3'] },
+  { name: 'bullseye-nodejs', suite: 'bullseye', include: ['nodejs'] },
+];
+export const HELDOUT_VARIANT_PREFIX = 'base-heldout/';
+
+/** Makes (or reuses) each held-out root file system under `rootfsDir` and records it as a negative sample. */
+export async function recordHeldOutBaseLayers(
+  store: ObjectStore,
+  opts: { rootfsDir: string; mirror?: string; log?: (line: string) => void },
+): Promise<RecipeOutcome[]> {
+  const log = opts.log ?? (() => {});
+  const outcomes: RecipeOutcome[] = [];
+  for (const b of HELDOUT_BASE_LAYERS) {
+    const recipe = makeRecipe({
+      kind: 'base-layer',
+      ecosystem: 'deb',
+      variant: `${HELDOUT_VARIANT_PREFIX}${b.name}`,
+      method: 'container',
+      packages: [],
+    });
+    if (await store.exists(outcomeKey(recipe.id))) continue;
+    const dir = path.join(path.resolve(opts.rootfsDir), b.name);
+    if (!existsSync(path.join(dir, 'etc/debian_version'))) {
+      const include = b.include ? [`--include=${b.include.join(',')}`] : [];
+      await run(
+        'debootstrap',
+        ['--variant=minbase', ...include, b.suite, dir, opts.mirror ?? hostDebianMirror()],
+        log,
+      );
+    }
+    const walk = await readUpperDir(dir);
+    outcomes.push(
+      await saveSample(store, recipe, changesetOf(walk.entries, walk.deletions, recipe.id), [], 0),
     );
   }
   return outcomes;

@@ -3,13 +3,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { type ObjectStore, LocalStore } from '../store';
-import { buildBaseImages } from './base-images';
+import { buildBaseImages, recordHeldOutBaseLayers } from './base-images';
 import { collectRecipe, type CollectDeps } from './collect-recipe';
 import { runRecipes } from './container-collector';
 import { SHIPPED_DATASET_DIR } from './dataset';
 import { buildDataset } from './dataset-build';
 import { DEFAULT_PLAN, type Plan, planCollection, type PlanParams } from './plan';
 import type { Recipe, RecipeOutcome } from './recipe';
+import { listOutcomeIds } from './results';
 import { validateStaticPath } from './validation';
 
 /**
@@ -42,7 +43,10 @@ export async function collectDataset(opts: CollectDatasetOptions): Promise<void>
   const store: ObjectStore = new LocalStore(path.join(scratch, 'store'));
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const rootfs = path.join(scratch, 'rootfs', 'bookworm');
-  if (!opts.buildOnly) await buildBaseImages(docker, store, { rootfsDir: rootfs, log });
+  if (!opts.buildOnly) {
+    await buildBaseImages(docker, store, { rootfsDir: rootfs, log });
+    await recordHeldOutBaseLayers(store, { rootfsDir: path.join(scratch, 'rootfs'), log });
+  }
   const debStatusFile = path.join(rootfs, 'var/lib/dpkg/status');
   const cacheDir = path.join(scratch, 'artifacts');
 
@@ -87,7 +91,10 @@ export async function collectDataset(opts: CollectDatasetOptions): Promise<void>
     }
   };
   const containerRecipes = plan.recipes.filter((r) => r.method === 'container');
-  const staticRecipes = interleave(plan.recipes.filter((r) => r.method === 'static'));
+  // Interleave what is left to do, not the whole plan: a resumed run must not spend its budget on the
+  // one queue whose unfinished part happens to come first.
+  const finished = new Set(await listOutcomeIds(store));
+  const staticRecipes = interleave(plan.recipes.filter((r) => r.method === 'static' && !finished.has(r.id)));
   if (!opts.buildOnly)
     await Promise.all([
       runRecipes(containerRecipes, opts.containerConcurrency ?? 2, guarded, (o) => o && progress(o)),
@@ -152,26 +159,31 @@ if (require.main === module) {
     params.validate = { pypi: v, npm: v, deb: v };
   }
   const scratch = arg('scratch') ?? '/work/scratch';
-  const run = process.argv.includes('--base-images-only')
-    ? buildBaseImages(
-        new Docker({ socketPath: '/var/run/docker.sock' }),
-        new LocalStore(path.join(scratch, 'store')),
-        {
-          rootfsDir: path.join(scratch, 'rootfs', 'bookworm'),
-          log: console.log,
-        },
-      ).then(() => undefined)
-    : collectDataset({
-        scratch,
-        out: arg('out'),
-        params,
-        budgetMs:
-          num('budget-minutes') === undefined ? undefined : (num('budget-minutes') as number) * 60_000,
-        staticConcurrency: num('static-concurrency'),
-        containerConcurrency: num('container-concurrency'),
-        buildOnly: process.argv.includes('--build-only') || process.argv.includes('--validate-only'),
-        validateOnly: process.argv.includes('--validate-only'),
-      });
+  const run = process.argv.includes('--heldout-base-only')
+    ? recordHeldOutBaseLayers(new LocalStore(path.join(scratch, 'store')), {
+        rootfsDir: path.join(scratch, 'rootfs'),
+        log: console.log,
+      }).then(() => undefined)
+    : process.argv.includes('--base-images-only')
+      ? buildBaseImages(
+          new Docker({ socketPath: '/var/run/docker.sock' }),
+          new LocalStore(path.join(scratch, 'store')),
+          {
+            rootfsDir: path.join(scratch, 'rootfs', 'bookworm'),
+            log: console.log,
+          },
+        ).then(() => undefined)
+      : collectDataset({
+          scratch,
+          out: arg('out'),
+          params,
+          budgetMs:
+            num('budget-minutes') === undefined ? undefined : (num('budget-minutes') as number) * 60_000,
+          staticConcurrency: num('static-concurrency'),
+          containerConcurrency: num('container-concurrency'),
+          buildOnly: process.argv.includes('--build-only') || process.argv.includes('--validate-only'),
+          validateOnly: process.argv.includes('--validate-only'),
+        });
   run.catch((e) => {
     console.error(e);
     process.exit(1);

@@ -1,3 +1,4 @@
+import { HELDOUT_VARIANT_PREFIX } from './base-images';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { tagsetFromChangeset, tokenizerId, type TokenizerOptions } from '../tagging/columbus';
@@ -62,7 +63,7 @@ export async function buildDataset(
       ),
     );
     for (let j = 0; j < part.length; j++) {
-      const split = splitOf(tagsets[j]);
+      const split = part[j].meta.variant.startsWith(HELDOUT_VARIANT_PREFIX) ? 'test' : splitOf(tagsets[j]);
       await writer.write({ ...part[j].meta, split, tags: tagsets[j] });
       light.push({ ...part[j].meta, split });
     }

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
 import { BadInputError } from '../errors';
-import type { TokenizerId } from '../tagging/tagset';
+import type { Tagset, TokenizerId } from '../tagging/tagset';
 import { repoRoot } from '../repo-root';
 import { ECOSYSTEMS, type Ecosystem, packageOf } from '../../models/label';
 import type { CollectMethod } from './recipe';
@@ -62,7 +62,8 @@ export const SHIPPED_DATASET_DIR = (): string => path.join(repoRoot(), 'models',
 export const SPLIT_RULE =
   'by sample, with identical samples kept together: a sample is in test when the first byte of ' +
   'sha256(JSON of its sorted tags and counts) is below 52 (about 20% of distinct tagsets), else in train. ' +
-  'Samples with exactly the same tagset share a split, so no test tagset occurs in train.';
+  'Samples with exactly the same tagset share a split, so no test tagset occurs in train. ' +
+  'Base-image layers made for evaluation only (variant base-heldout/...) are always in test.';
 
 /**
  * Fixed split by sample. The hash is over the tagset itself, so samples whose tagsets are identical
@@ -194,4 +195,44 @@ export function datasetStats(dataset: {
     };
   }
   return out;
+}
+
+/**
+ * The dataset as tagsets for training, with the one validation rule every trainer uses (the shipped
+ * model's build and the retrain workflow): the test split as written; from the train split, one sample
+ * of every label set with at least three training samples moves to validation (for calibration), the one
+ * whose id hashes lowest, so which variant is held out varies from label to label.
+ */
+export function trainingSplits(ds: Dataset): { train: Tagset[]; validation: Tagset[]; test: Tagset[] } {
+  const toTagset = (s: DatasetSample): Tagset => ({
+    schema: 'praxi.tagset/v1',
+    tokenizer: ds.manifest.tokenizer,
+    tags: s.tags,
+    labels: s.labels,
+    ...(s.also?.length ? { also: s.also } : {}),
+  });
+  const byKey = new Map<string, DatasetSample[]>();
+  const test: Tagset[] = [];
+  for (const s of ds.samples) {
+    if (s.split === 'test') {
+      test.push(toTagset(s));
+      continue;
+    }
+    const k = s.labels.join(' ');
+    const list = byKey.get(k);
+    if (list) list.push(s);
+    else byKey.set(k, [s]);
+  }
+  const rank = (s: DatasetSample) => createHash('sha256').update(s.id).digest('hex');
+  const train: Tagset[] = [];
+  const validation: Tagset[] = [];
+  for (const [k, list] of byKey) {
+    if (k === '' || list.length < 3) {
+      train.push(...list.map(toTagset));
+      continue;
+    }
+    const held = list.reduce((a, b) => (rank(b) < rank(a) ? b : a));
+    for (const s of list) (s === held ? validation : train).push(toTagset(s));
+  }
+  return { train, validation, test };
 }

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { loadDataset, type Dataset } from '../collect/dataset';
+import { loadDataset, trainingSplits, type Dataset } from '../collect/dataset';
 import { BadInputError } from '../errors';
 import type { ObjectStore } from '../store/object-store';
-import type { Tagset } from '../tagging/tagset';
 import { evaluate, type EvalReport } from '../../models/evaluate';
 import { loadModel } from '../../models/model';
 import { currentVersion, getManifest, rollback } from '../../models/registry';
@@ -30,22 +28,8 @@ export interface Candidate {
   trainMs: number;
 }
 
-/** Dataset samples as tagsets. `validation` is a fixed fifth of the train split (by sample id), kept for calibration. */
-export function splitSamples(ds: Dataset): { train: Tagset[]; validation: Tagset[]; test: Tagset[] } {
-  const toTagset = (s: Dataset['samples'][number]): Tagset => ({
-    schema: 'praxi.tagset/v1',
-    tokenizer: ds.manifest.tokenizer,
-    tags: s.tags,
-    labels: s.labels,
-  });
-  const out = { train: [] as Tagset[], validation: [] as Tagset[], test: [] as Tagset[] };
-  for (const s of ds.samples) {
-    if (s.split === 'test') out.test.push(toTagset(s));
-    else if (createHash('sha256').update(s.id).digest()[0] % 5 === 0) out.validation.push(toTagset(s));
-    else out.train.push(toTagset(s));
-  }
-  return out;
-}
+/** See trainingSplits: the same split rule as the shipped model's build. */
+export const splitSamples = trainingSplits;
 
 const datasets = new Map<string, Promise<Dataset>>();
 function dataset(dir: string): Promise<Dataset> {

@@ -5,15 +5,14 @@
  *
  *   node dist/models/pretrained/build.js [--out DIR]
  *
- * Calibration needs held-out data that is not the test split: one sample of every label with three or
- * more training samples is moved from train to validation.
+ * Calibration needs held-out data that is not the test split: trainingSplits (activities/collect/dataset.ts)
+ * moves one sample of every label with three or more training samples from train to validation.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadDataset } from '../../activities/collect/dataset';
+import { loadDataset, trainingSplits } from '../../activities/collect/dataset';
 import { LocalStore } from '../../activities/store';
-import type { Tagset } from '../../activities/tagging/tagset';
 import { evaluate, formatEvalReport } from '../evaluate';
 import { loadModel } from '../model';
 import { publishTrained, trainFull } from '../train/index';
@@ -22,26 +21,7 @@ async function main(): Promise<void> {
   const i = process.argv.indexOf('--out');
   const out = i >= 0 ? process.argv[i + 1] : path.join(__dirname, '..', '..', '..', 'models', 'pretrained');
   const ds = await loadDataset();
-  const toTagset = (s: (typeof ds.samples)[number]): Tagset => ({
-    schema: 'praxi.tagset/v1',
-    tokenizer: ds.manifest.tokenizer,
-    tags: s.tags,
-    labels: s.labels,
-  });
-  const byKey = new Map<string, Tagset[]>();
-  for (const s of ds.samples.filter((x) => x.split === 'train')) {
-    const k = s.labels.join(' ');
-    byKey.set(k, [...(byKey.get(k) ?? []), toTagset(s)]);
-  }
-  const train: Tagset[] = [];
-  const validation: Tagset[] = [];
-  for (const [k, list] of byKey) {
-    if (k !== '' && list.length >= 3) {
-      validation.push(list[0]);
-      train.push(...list.slice(1));
-    } else train.push(...list);
-  }
-  const test = ds.samples.filter((x) => x.split === 'test').map(toTagset);
+  const { train, validation, test } = trainingSplits(ds);
   console.log(`dataset: ${train.length} train, ${validation.length} validation, ${test.length} test samples`);
   const t0 = performance.now();
   const trained = await trainFull(train, { validation });
@@ -69,7 +49,8 @@ async function main(): Promise<void> {
     trainSeconds: Math.round(trainS),
     timings: trained.timings,
     compressedBytes: bytes,
-    calibration: { minThreshold: manifest.calibration.minThreshold, minPackageThreshold: manifest.calibration.minPackageThreshold },
+    calibration: { ...manifest.calibration, thresholds: undefined },
+    indistinct: manifest.indistinct?.length ?? 0,
     samples: { train: train.length, validation: validation.length, test: test.length },
     report,
   };
