@@ -13,6 +13,7 @@ import {
   SPLIT_RULE,
   sampleOrder,
   splitOf,
+  tagsLast,
 } from './dataset';
 import type { Ecosystem } from '../../models/label';
 import { runRecipes } from './container-collector';
@@ -64,7 +65,7 @@ export async function buildDataset(
     );
     for (let j = 0; j < part.length; j++) {
       const split = part[j].meta.variant.startsWith(HELDOUT_VARIANT_PREFIX) ? 'test' : splitOf(tagsets[j]);
-      await writer.write({ ...part[j].meta, split, tags: tagsets[j] });
+      await writer.write(tagsLast({ ...part[j].meta, split, tags: tagsets[j] }));
       light.push({ ...part[j].meta, split });
     }
   }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { datasetStats, loadDataset } from '../../activities/collect/dataset';
+import { datasetStats, loadDatasetSummary } from '../../activities/collect/dataset';
 import { ECOSYSTEMS } from '../../models/label';
 
 export function registerData(program: Command): void {
@@ -12,7 +12,7 @@ export function registerData(program: Command): void {
     )
     .option('--json', 'print JSON')
     .action(async (dir: string | undefined, opts: { json?: boolean }) => {
-      const ds = await loadDataset(dir ? path.resolve(dir) : undefined);
+      const ds = await loadDatasetSummary(dir ? path.resolve(dir) : undefined);
       const stats = datasetStats(ds);
       if (opts.json)
         return void console.log(JSON.stringify({ manifest: ds.manifest, ecosystems: stats }, null, 2));

@@ -5,6 +5,8 @@ import {
   assignSplit,
   datasetStats,
   loadDataset,
+  loadDatasetSummary,
+  tagsLast,
   writeDataset,
   type DatasetSample,
 } from '../../activities/collect/dataset';
@@ -229,6 +231,7 @@ describe('dataset', () => {
       sample('c', ['pypi:x==1', 'pypi:y==1'], { xyz: 1, yyy: 1 }),
       sample('n', [], { base: 9 }, 'deb'),
       sample('d', ['deb:curl==1'], { curl: 1 }, 'deb'),
+      { ...sample('e', ['npm:q==1'], { q: 1, '"tags":': 1 }, 'npm'), also: ['npm:r==2'] },
     ]);
     const failures = [
       {
@@ -246,16 +249,23 @@ describe('dataset', () => {
       created: 'now',
       tokenizer: { name: 'columbus', version: '1' },
       split: 'x',
-      samples: 5,
+      samples: 6,
       failures: 1,
     };
     await writeDataset(dir, { manifest, samples, failures });
     const back = await loadDataset(dir);
     assert.deepEqual(
       new Set(back.samples.map((s) => JSON.stringify(s))),
-      new Set(samples.map((s) => JSON.stringify(s))),
+      new Set(samples.map((s) => JSON.stringify(tagsLast(s)))),
     );
     assert.deepEqual(back.failures, failures);
+    // The summary (for statistics) is every sample without its tags, read without parsing them.
+    const summary = await loadDatasetSummary(dir);
+    assert.deepEqual(
+      new Set(summary.samples.map((s) => JSON.stringify(s))),
+      new Set(samples.map(({ tags: _t, ...rest }) => JSON.stringify(rest))),
+    );
+    assert.deepEqual(datasetStats(summary), datasetStats(back));
     const stats = datasetStats(back);
     assert.equal(stats.pypi.labels, 3);
     assert.equal(stats.pypi.packages, 2);
@@ -264,7 +274,7 @@ describe('dataset', () => {
     assert.equal(stats.pypi.failedRecipes, 1);
     assert.deepEqual(stats.pypi.failureReasons, { 'sdist build failed': 1 });
     assert.equal(stats.deb.negativeSamples, 1);
-    assert.equal(stats.npm.labels, 0);
+    assert.equal(stats.npm.labels, 1);
   });
 
   it('refuses a directory that is not a dataset', async () => {
