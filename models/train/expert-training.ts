@@ -12,8 +12,10 @@ export interface ExpertJob {
   packages: string[];
   vocabulary: string[];
   encoding: FeatureEncoding;
+  /** Rows for the package boosters; the first `versionRows` of them are the version boosters' rows. */
   matrix: DenseMatrix;
-  /** Per label, then per package, 1 for its positive rows. */
+  versionRows: number;
+  /** Per label (versionRows long), then per package (all rows), 1 for its positive rows. */
   targets: Float32Array[];
   signatures: string[][];
   /** Per package, its core tags (TrainingIndex.packageSignature). */
@@ -27,8 +29,17 @@ export interface ExpertJob {
 export function trainExpert(xgb: XGBoostWasm, job: ExpertJob): ExpertArtifact {
   const t0 = performance.now();
   const names = [...job.labels, ...job.packages];
+  const versionMatrix: DenseMatrix =
+    job.versionRows === job.matrix.rows
+      ? job.matrix
+      : {
+          rows: job.versionRows,
+          cols: job.matrix.cols,
+          data: job.matrix.data.subarray(0, job.versionRows * job.matrix.cols),
+        };
   const boosters = names.map((label, i) => {
-    const b = xgb.train(job.matrix, job.targets[i], job.params);
+    const x = i < job.labels.length ? versionMatrix : job.matrix;
+    const b = xgb.train(x, job.targets[i], job.params);
     let bytes: Buffer;
     try {
       bytes = b.save();

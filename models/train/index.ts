@@ -51,7 +51,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   minSupport: 2,
   hardNegatives: 100,
   randomNegatives: 60,
-  metadataDropout: false,
+  metadataDropout: true,
   extraVersionCoverage: 0.5,
   seed: 1,
 };

@@ -147,24 +147,27 @@ export class TrainingIndex {
     const rowSamples = rows.map((i) => this.samples[i]);
     const augmented: Tagset[] = [];
     if (o.metadataDropout) {
-      // Copies of every sample of the expert's packages without their versioned metadata tags, so the
-      // version boosters also learn the files that tell versions apart (see withoutVersionedTags).
+      // Copies of the packages' own samples without their versioned metadata tags, for the package boosters
+      // only: with metadata, a `NAME-VERSION.dist-info` tag separates a package perfectly and the trees
+      // need nothing else, so a layer whose records were deleted (the case praxi exists for) would go
+      // unseen. The version boosters keep the plain rows: for them, two versions' stripped copies are the
+      // same layer with opposite labels.
       const family = new Set(labels.map(packageOf));
-      for (const i of rows) {
+      for (const i of positivesAndSiblings(rows, this.samples, family)) {
         const s = this.samples[i];
         const own = (s.labels ?? []).filter((l) => family.has(packageOf(l)));
-        if (own.length) augmented.push({ ...s, tags: withoutVersionedTags(s.tags, own) });
+        augmented.push({ ...s, tags: withoutVersionedTags(s.tags, own) });
       }
     }
     const full = this.vectorizeRows(rows, augmented, vocabulary, o.encoding);
-    rowSamples.push(...augmented);
     const { matrix, kept } = distinctColumns(full);
     vocabulary = kept.map((c) => vocabulary[c]);
     const packages = [...new Set(labels.map(packageOf))].sort();
+    const allSamples = [...rowSamples, ...augmented];
     const targets = [
       ...labels.map((l) => Float32Array.from(rowSamples, (s) => (s.labels?.includes(l) ? 1 : 0))),
       ...packages.map((p) =>
-        Float32Array.from(rowSamples, (s) => (s.labels?.some((l) => packageOf(l) === p) ? 1 : 0)),
+        Float32Array.from(allSamples, (s) => (s.labels?.some((l) => packageOf(l) === p) ? 1 : 0)),
       ),
     ];
     return {
@@ -173,6 +176,7 @@ export class TrainingIndex {
       vocabulary,
       encoding: o.encoding,
       matrix,
+      versionRows: rows.length,
       targets,
       signatures: labels.map((l) => this.signature(l)),
       packageSignatures: packages.map((p) => this.packageSignature(p)),
@@ -302,10 +306,15 @@ export function distinctColumns(x: DenseMatrix): { matrix: DenseMatrix; kept: nu
   return { matrix: { rows: x.rows, cols: kept.length, data }, kept };
 }
 
+/** Files only package records hold (pip's `*.dist-info`, setuptools' `*.egg-info`). */
+const RECORD_FILES = ['INSTALLER', 'METADATA', 'RECORD', 'REQUESTED', 'WHEEL', 'PKG-INFO', 'SOURCES.txt'];
+const RECORD_FILES_LOWER = ['top_level.txt', 'entry_points.txt', 'direct_url.json', 'dependency_links.txt'];
+
 /**
- * Drops tags that name a package with a version (`rich-13.7`, `rich_core-1.2.dist-inf`): what a
- * `NAME-VERSION.dist-info` or `.egg-info` directory contributes. Installs whose metadata was deleted
- * (the case praxi exists for) look like this.
+ * What a layer's tags would be had its package records been deleted (the case praxi exists for): drops
+ * the tags a `NAME-VERSION.dist-info` or `.egg-info` directory contributes (`rich-13.7`, `rich_core-1.2.dist-inf`,
+ * `rich-`) and the prefixes Columbus makes of the record files' names (`METADAT`, `top_level.t`). An
+ * approximation from tags alone: a tag that other files also make (`REC`) goes too.
  */
 export function withoutVersionedTags(tags: Record<string, number>, labels: string[]): Record<string, number> {
   const names = new Set<string>();
@@ -317,17 +326,29 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
   const out: Record<string, number> = {};
   for (const [t, n] of Object.entries(tags)) {
     const lower = t.toLowerCase();
-    let versioned = false;
+    let record =
+      RECORD_FILES.some((f) => t.length >= 3 && f.startsWith(t)) ||
+      RECORD_FILES_LOWER.some((f) => t.length >= 6 && f.startsWith(t));
     for (const name of names) {
-      if (lower.startsWith(name) && /^[-_]\d/.test(lower.slice(name.length, name.length + 2)))
-        versioned = true;
+      if (!lower.startsWith(name)) continue;
+      const rest = lower.slice(name.length);
+      if (/^[-_]\d/.test(rest) || rest === '-' || rest === '_') record = true;
     }
-    if (versioned) continue;
+    if (record) continue;
     if (t === '__proto__')
       Object.defineProperty(out, t, { value: n, enumerable: true, writable: true, configurable: true });
     else out[t] = n;
   }
   return out;
+}
+
+/** The rows (indexes into samples) that carry a label of one of these packages. */
+function positivesAndSiblings(
+  rows: number[],
+  samples: readonly Tagset[],
+  family: ReadonlySet<string>,
+): number[] {
+  return rows.filter((i) => (samples[i].labels ?? []).some((l) => family.has(packageOf(l))));
 }
 
 function push<K>(m: Map<K, number[]>, k: K, v: number): void {
