@@ -6,6 +6,8 @@ import type { ObjectStore } from '../activities/store/object-store';
 import { currentVersion, rollback } from '../models/registry';
 
 export const PRETRAINED_DIR = () => path.join(repoRoot(), 'models', 'pretrained');
+/** Which shipped model was last made current by installPretrained. */
+const SHIPPED_MARKER = 'models/shipped';
 
 /**
  * Copies the shipped model (models/pretrained/store: the same key layout as the object store, files
@@ -41,12 +43,27 @@ export async function installPretrained(
   };
   await walk(root, '');
   if (!version) return { installed: false, message: 'the shipped model has no models/current pointer' };
-  if (current)
+  // A model the operator trained or chose stays current; one that only came with an older praxi release
+  // gives way to the model this release ships.
+  const shipped = await store
+    .get(SHIPPED_MARKER)
+    .then((b) => (JSON.parse(b.toString()) as { version: string }).version)
+    .catch(() => undefined);
+  if (current === version)
+    return { installed: false, version, message: `shipped model ${version} is current` };
+  if (current && current !== shipped)
     return {
       installed: false,
       version,
       message: `the store already has a current model (${current}); shipped ${version} copied, not made current`,
     };
   await rollback(store, version);
-  return { installed: true, version, message: `installed ${version}` };
+  await store.put(SHIPPED_MARKER, Buffer.from(JSON.stringify({ version })));
+  return {
+    installed: true,
+    version,
+    message: current
+      ? `installed ${version} (replacing the previously shipped ${current})`
+      : `installed ${version}`,
+  };
 }
