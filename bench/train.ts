@@ -4,9 +4,13 @@
  * published figures (reference lines, not measured here).
  *
  *   node dist/bench/train.js [--packages 1000] [--store DIR] [--routing verpak|nover|clustering] [--group-size 3] [--reuse]
+ *   node dist/bench/train.js --data models/dataset [--hold-out pypi:requests]   (real data instead of synthetic)
  *
  * The store DIR (default a temp dir) keeps the published model for bench/infer.
  */
+import { loadDataset, trainingSplits } from '../activities/collect/dataset';
+import type { Tagset } from '../activities/tagging/tagset';
+import { packageOf } from '../models/label';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -40,15 +44,13 @@ async function main(): Promise<void> {
   const dir = arg('store', mkdtempSync(path.join(os.tmpdir(), 'praxi-bench-train-')));
   mkdirSync(dir, { recursive: true });
   const seed = 11;
-  const w = benchWorld({ seed, packages });
   let t = performance.now();
-  const train = w.train();
-  const validation = w.validation();
-  const test = w.test();
-  const extraTrain = w.extraTrain();
-  const extraTest = w.extraTest();
+  const data = arg('data', '');
+  const { train, validation, test, extraTrain, extraTest } = data
+    ? await realData(data, arg('hold-out', 'pypi:requests'))
+    : syntheticData(seed, packages);
   console.log(
-    `synthetic data: ${w.labels.length} labels, ${train.length} training / ${validation.length} validation / ${test.length} test samples, generated and tokenized in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    `${data ? `dataset ${data}` : 'synthetic data'}: ${new Set(train.flatMap((s) => s.labels ?? [])).size} labels, ${train.length} training / ${validation.length} validation / ${test.length} test samples, loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
 
   const store = new LocalStore(dir);
@@ -110,6 +112,40 @@ async function main(): Promise<void> {
   // bench/infer measures the full model (the incremental version differs by one expert).
   await rollback(store, manifest.version);
   console.log(`store: ${dir} (bench/infer --store ${dir})`);
+}
+
+type Split = Record<'train' | 'validation' | 'test' | 'extraTrain' | 'extraTest', Tagset[]>;
+
+function syntheticData(seed: number, packages: number): Split {
+  const w = benchWorld({ seed, packages });
+  return {
+    train: w.train(),
+    validation: w.validation(),
+    test: w.test(),
+    extraTrain: w.extraTrain(),
+    extraTest: w.extraTest(),
+  };
+}
+
+/**
+ * A real dataset (praxi.dataset/v1) with one package held back for the incremental step: the model is
+ * trained without it, then it is added. Layers that hold it as a dependency stay out of the old model's
+ * data too, so nothing of it is seen before the add.
+ */
+async function realData(dir: string, pkg: string): Promise<Split> {
+  const s = trainingSplits(await loadDataset(path.resolve(dir)));
+  const touches = (t: Tagset) => [...(t.labels ?? []), ...(t.also ?? [])].some((l) => packageOf(l) === pkg);
+  const split: Split = {
+    train: s.train.filter((t) => !touches(t)),
+    validation: s.validation.filter((t) => !touches(t)),
+    test: s.test.filter((t) => !touches(t)),
+    extraTrain: [...s.train, ...s.validation].filter((t) =>
+      (t.labels ?? []).some((l) => packageOf(l) === pkg),
+    ),
+    extraTest: s.test.filter((t) => (t.labels ?? []).some((l) => packageOf(l) === pkg)),
+  };
+  if (split.extraTrain.length === 0) throw new Error(`${dir} has no training samples of ${pkg}`);
+  return split;
 }
 
 main().catch((e) => {
