@@ -33,6 +33,13 @@ export interface Prediction {
   version: string;
   score: number;
   expert: string;
+  /**
+   * The layer shows the package but not which version: no version's own evidence passed (records
+   * deleted), or the versions in `alternatives` leave exactly the same files. The version named is the
+   * best guess; `alternatives` are the others the evidence cannot rule out.
+   */
+  versionUncertain?: true;
+  alternatives?: string[];
 }
 
 export interface Calibration {
@@ -140,8 +147,16 @@ export function mergeScores(
     if ((m.get(r.label)?.score ?? -1) < score) m.set(r.label, c);
   }
   const out: Prediction[] = [];
-  const emit = (c: Cand, score: number) =>
-    out.push({ label: c.label, ...parseLabel(c.label), score, expert: c.expert });
+  const emit = (c: Cand, score: number, others?: Cand[]) =>
+    out.push({
+      label: c.label,
+      ...parseLabel(c.label),
+      score,
+      expert: c.expert,
+      ...(others
+        ? { versionUncertain: true as const, alternatives: others.map((o) => parseLabel(o.label).version) }
+        : {}),
+    });
   for (const [p, m] of versions) {
     const ranked = [...m.values()].sort((a, b) => b.score - a.score || (a.label < b.label ? -1 : 1));
     const pkg = packages.get(p);
@@ -151,7 +166,7 @@ export function mergeScores(
     const passing = ranked.filter((c) => c.score >= 0.5);
     if (passing.length === 0) {
       if ((calibration.packageFallback ?? true) && pkg && pkg.score >= 0.5 && ranked.length)
-        emit(ranked[0], pkg.score);
+        emit(ranked[0], pkg.score, ranked.slice(1, 4));
       continue;
     }
     passing.forEach((c, i) => {

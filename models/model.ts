@@ -7,6 +7,7 @@ import { getExpert, getManifest, type ModelManifest } from './registry';
 import { ScoringEngine } from './scoring';
 import { logit } from './xgboost/trees';
 import { Selector } from './selector';
+import { parseLabel } from './label';
 
 /**
  * A model version loaded for inference: experts compiled for native evaluation, the selector built from
@@ -20,6 +21,8 @@ export class Model {
   /** Per expert and booster, the margin at which it reports. */
   private readonly cuts: Float64Array[];
   readonly selector: Selector;
+  /** Label → its group of versions the training data cannot tell apart (manifest `indistinct`). */
+  private readonly indistinct = new Map<string, string[]>();
 
   constructor(
     readonly manifest: ModelManifest,
@@ -35,6 +38,7 @@ export class Model {
       Float64Array.from(e.boosters, (b) => logit(thresholdOf(manifest.calibration, b.label))),
     );
     this.selector = new Selector(experts, (l) => thresholdOf(manifest.calibration, l));
+    for (const g of manifest.indistinct ?? []) for (const l of g) this.indistinct.set(l, g);
   }
 
   private checkTokenizer(t: Tagset): void {
@@ -100,13 +104,21 @@ export class Model {
       const b = e?.boosters.find((x) => x.label === r.label);
       if (b) signatures.set(r.label, b.signature);
     }
-    return mergeScores(raw, calibration, (label) => {
+    const merged = mergeScores(raw, calibration, (label) => {
       const sig = signatures.get(label);
       if (!sig || sig.length === 0) return undefined;
       let n = 0;
       for (const t of sig) if (Object.hasOwn(tagset.tags, t)) n++;
       return n / sig.length;
     });
+    for (const p of merged) {
+      const group = this.indistinct.get(p.label);
+      if (!group) continue;
+      p.versionUncertain = true;
+      const others = group.filter((l) => l !== p.label).map((l) => parseLabel(l).version);
+      p.alternatives = [...new Set([...(p.alternatives ?? []), ...others])];
+    }
+    return merged;
   }
 }
 

@@ -75,6 +75,12 @@ export async function mergeLayer(
     score: round(p.score),
     evidence: 'ml' as const,
     expert: p.expert,
+    ...(p.versionUncertain
+      ? {
+          versionUncertain: true as const,
+          alternatives: (p.alternatives ?? []).map((version) => ({ version, score: 0 })),
+        }
+      : {}),
   }));
 }
 

@@ -45,6 +45,7 @@ export function toCycloneDx(
         { name: 'praxi:layerDigest', value: layer.digest },
         { name: 'praxi:layerIndex', value: String(layer.index) },
         { name: 'praxi:evidence', value: f.evidence },
+        ...(f.versionUncertain ? [{ name: 'praxi:versionUncertain', value: 'true' }] : []),
         { name: 'praxi:score', value: f.score.toFixed(4) },
       ];
       if (f.expert) properties.push({ name: 'praxi:expert', value: f.expert });

@@ -21,8 +21,13 @@ export interface Finding {
   locations?: string[];
   /** The model's own probability, kept when a record settled the answer (`both`). */
   mlScore?: number;
-  /** Versions the model predicted for this package that the record contradicts. */
+  /**
+   * Versions the model predicted for this package that the record contradicts; for an `ml` finding with
+   * `versionUncertain`, the other versions its evidence cannot rule out (score 0: not scored).
+   */
   alternatives?: Array<{ version: string; score: number; expert?: string }>;
+  /** `ml` only: the package is there but its files do not show which version (records deleted, or versions that ship the same files). */
+  versionUncertain?: true;
   /** Debian: the source package named by the record (advisories use source names). */
   sourceName?: string;
 }
@@ -34,6 +39,8 @@ export interface MlFinding {
   version: string;
   score: number;
   expert?: string;
+  versionUncertain?: true;
+  alternatives?: Array<{ version: string; score: number }>;
 }
 
 const key = (ecosystem: string, name: string) => `${ecosystem}:${name}`;
@@ -106,6 +113,9 @@ export function mergeEvidence(
         score: p.score,
         evidence: 'ml',
         ...(p.expert ? { expert: p.expert } : {}),
+        ...(p.versionUncertain
+          ? { versionUncertain: true as const, alternatives: p.alternatives ?? [] }
+          : {}),
       });
     }
   }

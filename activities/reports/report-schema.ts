@@ -80,6 +80,7 @@ export const REPORT_JSON_SCHEMA = {
                   },
                 },
                 sourceName: { type: 'string' },
+                versionUncertain: { const: true },
               },
             },
           },

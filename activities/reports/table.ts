@@ -46,7 +46,12 @@ export function formatReportTable(report: ImageReport): string {
         notes.push(
           `outdated: latest ${o.latest}${o.versionsBehind !== undefined ? `, ${o.versionsBehind} behind` : ''}`,
         );
-      if (f.alternatives?.length) notes.push(`model said ${f.alternatives.map((a) => a.version).join(', ')}`);
+      if (f.versionUncertain)
+        notes.push(
+          `version uncertain${f.alternatives?.length ? `: could be ${f.alternatives.map((a) => a.version).join(', ')}` : ''}`,
+        );
+      else if (f.alternatives?.length)
+        notes.push(`model said ${f.alternatives.map((a) => a.version).join(', ')}`);
       rows.push([
         String(layer.index),
         f.ecosystem,

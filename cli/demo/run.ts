@@ -142,7 +142,10 @@ export function findingsTable(reports: ImageReport[]): string {
     if (rows.length === 0) lines.push('  no findings');
     for (const { l, f } of rows) {
       lines.push(
-        `  layer ${l}  ${`${f.ecosystem}:${f.name}==${f.version}`.padEnd(34)} ${f.evidence.padEnd(8)} score ${f.score.toFixed(2)}`,
+        `  layer ${l}  ${`${f.ecosystem}:${f.name}==${f.version}`.padEnd(34)} ${f.evidence.padEnd(8)} score ${f.score.toFixed(2)}` +
+          (f.versionUncertain
+            ? `  (version uncertain${f.alternatives?.length ? `; or ${f.alternatives.map((a) => a.version).join(', ')}` : ''})`
+            : ''),
       );
     }
     for (const a of r.alarms) {

@@ -55,6 +55,9 @@ describe('calibration and merging', () => {
     assert.equal(out.length, 1);
     assert.equal(out[0].label, 'pypi:a==2.0');
     assert.ok(out[0].score > 0.5);
+    // A guess from the package's files alone says so, with the versions it could also be.
+    assert.equal(out[0].versionUncertain, true);
+    assert.deepEqual(out[0].alternatives, ['1.0']);
     assert.deepEqual(
       mergeScores([v('pypi:a==1.0', -2), p('pypi:a', -1)], cal, () => undefined),
       [],

@@ -109,4 +109,23 @@ describe('hybrid evidence from one layer stream', () => {
       { ecosystem: 'pypi', name: 'pyyaml', version: '6.0', score: 0.8, evidence: 'ml', expert: 'b' },
     ]);
   });
+
+  it('keeps an uncertain version uncertain, with the versions it could also be', () => {
+    const f = mergeEvidence(
+      [
+        {
+          ecosystem: 'npm',
+          name: 'chalk',
+          version: '5.6.2',
+          score: 0.7,
+          expert: 'e',
+          versionUncertain: true,
+          alternatives: [{ version: '5.5.0', score: 0 }],
+        },
+      ],
+      [],
+    );
+    assert.equal(f[0].versionUncertain, true);
+    assert.deepEqual(f[0].alternatives, [{ version: '5.5.0', score: 0 }]);
+  });
 });

@@ -116,6 +116,12 @@ describe('image report v1', () => {
     const broken = structuredClone(report) as unknown as Record<string, unknown> & {
       layers: Array<{ findings: Array<Record<string, unknown>> }>;
     };
+    const uncertain = structuredClone(report) as unknown as typeof broken;
+    Object.assign(uncertain.layers[1].findings[0], {
+      versionUncertain: true,
+      alternatives: [{ version: '1', score: 0 }],
+    });
+    assert.deepEqual(reportSchemaErrors(uncertain), []);
     broken.layers[1].findings[0].evidence = 'guess';
     broken.manifestDigest = 'sha256:short';
     delete broken.timings;
