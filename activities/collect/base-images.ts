@@ -10,6 +10,8 @@ import { makeRecipe, type Recipe, type RecipeOutcome } from './recipe';
 import { outcomeKey, saveSample } from './results';
 import { readUpperDir } from './upper-dir';
 import { BASE_IMAGES } from './variants';
+import { dpkgVersions } from './install-records';
+import { formatLabel } from '../../models/label';
 
 /**
  * The base images every collection variant starts from, built here from nothing that needs a hub:
@@ -177,7 +179,7 @@ export async function buildBaseImages(
  * (and one with a Python runtime), which install nothing in the label space. They are always in the test
  * split (variant prefix `base-heldout/`), so the false-positive rate on bare base images is measured on
  * layers no expert has seen. Nothing in them is installed by pip or npm: Debian's `python3-pip` and
- * `npm` would bring packages that are in the label space.
+ * `npm` would bring packages that are in the label space. Their dpkg packages are recorded as `also`.
  */
 export const HELDOUT_BASE_LAYERS: ReadonlyArray<{ name: string; suite: string; include?: string[] }> = [
   { name: 'bullseye-minbase', suite: 'bullseye' },
@@ -213,8 +215,14 @@ export async function recordHeldOutBaseLayers(
       );
     }
     const walk = await readUpperDir(dir);
+    // What the root file system holds, as `also`: a few packages of the label space are there under
+    // other releases' versions (bullseye's lsb-base, trixie's python3); naming those is no false positive.
+    const status = readFileSync(path.join(dir, 'var/lib/dpkg/status'), 'utf8');
+    const present = [...dpkgVersions(status)]
+      .map(([name, version]) => formatLabel({ ecosystem: 'deb', name, version }))
+      .sort();
     outcomes.push(
-      await saveSample(store, recipe, changesetOf(walk.entries, walk.deletions, recipe.id), [], 0),
+      await saveSample(store, recipe, changesetOf(walk.entries, walk.deletions, recipe.id), present, 0),
     );
   }
   return outcomes;

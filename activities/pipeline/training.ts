@@ -32,12 +32,14 @@ export interface Candidate {
 export const splitSamples = trainingSplits;
 
 const datasets = new Map<string, Promise<Dataset>>();
-function dataset(dir: string): Promise<Dataset> {
-  let d = datasets.get(dir);
+/** A dataset (or only its test split: what evaluation needs), loaded once per worker. */
+function dataset(dir: string, split?: 'test'): Promise<Dataset> {
+  const key = `${split ?? 'all'}\n${dir}`;
+  let d = datasets.get(key);
   if (!d) {
-    d = loadDataset(dir);
-    d.catch(() => datasets.delete(dir));
-    datasets.set(dir, d);
+    d = loadDataset(dir, split ? { split } : {});
+    d.catch(() => datasets.delete(key));
+    datasets.set(key, d);
   }
   return d;
 }
@@ -111,7 +113,7 @@ export async function evaluateVersion(
   data: string,
   onlyLabels?: string[],
 ): Promise<EvalSummary> {
-  const { test } = splitSamples(await dataset(data));
+  const { test } = splitSamples(await dataset(data, 'test'));
   const keep = onlyLabels ? new Set(onlyLabels) : undefined;
   const samples = keep ? test.filter((s) => (s.labels ?? []).every((l) => keep.has(l))) : test;
   return summarizeEval(evaluate(await loadModel(store, version), samples));

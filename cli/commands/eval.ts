@@ -19,7 +19,7 @@ export function registerEval(program: Command): void {
     .option('--json', 'print the full evaluation as JSON')
     .action(async (data: string | undefined, opts: { model?: string; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
-      const ds = await loadDataset(data ? path.resolve(data) : undefined);
+      const ds = await loadDataset(data ? path.resolve(data) : undefined, { split: 'test' });
       const model = await loadModel(openStore(config.store), opts.model);
       const report = evaluate(model, splitSamples(ds).test);
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatEvalReport(report));
