@@ -4,13 +4,18 @@
  * the WASM path on one booster (the reason inference does not use WASM), and Praxi-Pipeline's published
  * per-layer step time as a reference line.
  *
- *   node dist/bench/infer.js --store DIR [--layers 2000]
+ *   node dist/bench/infer.js --store DIR [--layers 2000] [--data DATASET_DIR]
+ *
+ * With --data, the layers are that dataset's test split (e.g. the shipped model installed into DIR with
+ * `praxi --store DIR models install-pretrained`, measured on models/dataset).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadDataset, trainingSplits } from '../activities/collect/dataset';
 import { LocalStore } from '../activities/store';
+import type { Tagset } from '../activities/tagging/tagset';
 import { loadModel } from '../models/model';
 import { makeRng } from '../models/synthetic';
 import { MISSING, XGBoostWasm } from '../models/xgboost/booster';
@@ -75,10 +80,7 @@ async function main(): Promise<void> {
   if (arg('child-load')) return childLoad(arg('child-load') as string);
   const dir = arg('store');
   if (!dir) throw new Error('--store DIR (a store bench/train published into) is required');
-  const info = JSON.parse(readFileSync(path.join(dir, 'bench-world.json'), 'utf8')) as {
-    seed: number;
-    packages: number;
-  };
+  const data = arg('data', '');
   const limit = Number(arg('layers', '2000'));
 
   const cold: { ms: number; experts: number; rss: number }[] = [];
@@ -92,8 +94,15 @@ async function main(): Promise<void> {
     `cold load of the whole model (${experts} experts, fresh process, median of 3): ${cold[1].ms.toFixed(0)} ms; RSS after load ${mb(cold[1].rss)} MB`,
   );
 
-  const w = benchWorld(info);
-  const all = w.test();
+  // Layers: the test split of a real dataset (--data), or of the synthetic world bench/train made.
+  const all: Tagset[] = data
+    ? trainingSplits(await loadDataset(path.resolve(data), { split: 'test' })).test
+    : benchWorld(
+        JSON.parse(readFileSync(path.join(dir, 'bench-world.json'), 'utf8')) as {
+          seed: number;
+          packages: number;
+        },
+      ).test();
   // An even sample of the test split, so base-image layers (generated last) are in it too.
   const step = Math.max(1, Math.ceil(all.length / limit));
   const layers = all.filter((_, i) => i % step === 0);

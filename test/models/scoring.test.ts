@@ -42,7 +42,14 @@ describe('inference engine equals the WASM path', () => {
       // Training is deterministic (subsample 1), so retraining gives the expert's own boosters.
       const names = [...job.labels, ...job.packages];
       for (let k = 0; k < names.length; k++) {
-        const booster = xgb.train(job.matrix, job.targets[k], job.params);
+        // Version boosters train on the first versionRows rows; package boosters on all (with the stripped copies).
+        const rows = k < job.labels.length ? job.versionRows : job.matrix.rows;
+        const matrix = {
+          rows,
+          cols: job.matrix.cols,
+          data: job.matrix.data.subarray(0, rows * job.matrix.cols),
+        };
+        const booster = xgb.train(matrix, job.targets[k], job.params);
         const wasm = booster.predict(x);
         booster.free();
         layers.forEach((layer, r) => {
