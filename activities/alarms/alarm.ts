@@ -26,6 +26,10 @@ export interface Alarm {
     layerDigest?: string;
     evidence?: 'ml' | 'metadata' | 'both';
     score?: number;
+    /** The layer showed the package but not its version: this alarm rests on the model's best guess. */
+    versionUncertain?: true;
+    /** With versionUncertain: the other versions the layer may hold. */
+    alternatives?: string[];
   };
   severity: Severity;
   summary?: string;

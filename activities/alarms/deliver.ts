@@ -26,7 +26,12 @@ export function alarmsFromReport(
   const raisedAt = (opts.now ?? new Date()).toISOString();
   const evidenceOf = new Map<
     string,
-    { evidence: Alarm['package']['evidence']; score: number; digest: string }
+    {
+      evidence: Alarm['package']['evidence'];
+      score: number;
+      digest: string;
+      uncertain?: string[];
+    }
   >();
   for (const l of report.layers)
     for (const f of l.findings)
@@ -34,6 +39,7 @@ export function alarmsFromReport(
         evidence: f.evidence,
         score: f.score,
         digest: l.digest,
+        ...(f.versionUncertain ? { uncertain: (f.alternatives ?? []).map((a) => a.version) } : {}),
       });
   const byKey = new Map<string, Alarm>();
   const pkg = (r: {
@@ -49,6 +55,7 @@ export function alarmsFromReport(
       version: r.version,
       layerIndex: r.layerIndex,
       ...(ev ? { layerDigest: ev.digest, evidence: ev.evidence, score: ev.score } : {}),
+      ...(ev?.uncertain ? { versionUncertain: true as const, alternatives: ev.uncertain } : {}),
     };
   };
   const vulns = [...report.vulnerabilities].sort((a, b) => a.layerIndex - b.layerIndex);
