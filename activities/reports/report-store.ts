@@ -59,6 +59,8 @@ export interface Inventory {
     sourceName?: string;
     evidence: Finding['evidence'];
     score: number;
+    /** The finding's version is the model's guess; these are the other versions it may be. */
+    uncertainAlternatives?: string[];
   }>;
 }
 
@@ -81,6 +83,9 @@ export function inventoryOf(report: ImageReport): Inventory {
         ...(f.sourceName ? { sourceName: f.sourceName } : {}),
         evidence: f.evidence,
         score: f.score,
+        ...(f.versionUncertain
+          ? { uncertainAlternatives: (f.alternatives ?? []).map((a) => a.version) }
+          : {}),
       })),
     ),
   };

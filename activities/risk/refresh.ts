@@ -85,6 +85,9 @@ export async function rematchInventories(
             layerDigest: p.layerDigest,
             evidence: p.evidence,
             score: p.score,
+            ...(p.uncertainAlternatives
+              ? { versionUncertain: true as const, alternatives: p.uncertainAlternatives }
+              : {}),
           },
           severity: hit.severity,
           ...(hit.summary ? { summary: hit.summary } : {}),

@@ -3,6 +3,7 @@ import { cpSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { alarmsFromReport } from '../../activities/alarms';
+import { inventoryOf } from '../../activities/reports/report-store';
 import { assessImage, defaultAdvisorySource, openAdvisoryDb, syncAdvisories } from '../../activities/risk';
 import { LocalStore } from '../../activities/store';
 import { tempDir } from '../harness/process';
@@ -51,5 +52,8 @@ describe('alarms on a version the layer does not show', () => {
       assert.equal(a.package.versionUncertain, true);
       assert.deepEqual(a.package.alternatives, ['3.0.6']);
     }
+    // The inventory keeps it, so alarms a later advisory refresh raises say so too.
+    const werkzeug = inventoryOf(report).packages.find((p) => p.name === 'werkzeug');
+    assert.deepEqual(werkzeug?.uncertainAlternatives, ['3.0.6']);
   });
 });

@@ -45,7 +45,15 @@ describe('refreshAdvisories: re-matching stored inventories without rescanning',
             digest: 'sha256:' + '2'.repeat(64),
             findings: [
               { ecosystem: 'pypi', name: 'werkzeug', version: '3.0.0', score: 1, evidence: 'both' },
-              { ecosystem: 'pypi', name: 'demo-lib', version: '1.4.0', score: 0.8, evidence: 'ml' },
+              {
+                ecosystem: 'pypi',
+                name: 'demo-lib',
+                version: '1.4.0',
+                score: 0.8,
+                evidence: 'ml',
+                versionUncertain: true,
+                alternatives: [{ version: '1.5.0', score: 0 }],
+              },
             ],
           },
         ],
@@ -98,6 +106,9 @@ describe('refreshAdvisories: re-matching stored inventories without rescanning',
       ]),
       [[DIGEST, 'PYSEC-2099-1', 'demo-lib', '1.4.0', 'CRITICAL', 1]],
     );
+    // The model only guessed demo-lib's version; the refresh alarm says so, from the stored inventory.
+    assert.equal(refreshed.newAlarms[0].package.versionUncertain, true);
+    assert.deepEqual(refreshed.newAlarms[0].package.alternatives, ['1.5.0']);
     const lines: string[] = [];
     const delivered = await deliverAlarms(refreshed.newAlarms, [new LogSink((l) => lines.push(l))], {
       store,
