@@ -134,15 +134,15 @@ function syntheticData(seed: number, packages: number): Split {
  */
 async function realData(dir: string, pkg: string): Promise<Split> {
   const s = trainingSplits(await loadDataset(path.resolve(dir)));
-  const touches = (t: Tagset) => [...(t.labels ?? []), ...(t.also ?? [])].some((l) => packageOf(l) === pkg);
+  const isPkg = (l: string) => packageOf(l) === pkg;
+  const holds = (t: Tagset) => (t.labels ?? []).some(isPkg);
+  const touches = (t: Tagset) => holds(t) || (t.also ?? []).some(isPkg);
   const split: Split = {
     train: s.train.filter((t) => !touches(t)),
     validation: s.validation.filter((t) => !touches(t)),
     test: s.test.filter((t) => !touches(t)),
-    extraTrain: [...s.train, ...s.validation].filter((t) =>
-      (t.labels ?? []).some((l) => packageOf(l) === pkg),
-    ),
-    extraTest: s.test.filter((t) => (t.labels ?? []).some((l) => packageOf(l) === pkg)),
+    extraTrain: [...s.train, ...s.validation].filter(holds),
+    extraTest: s.test.filter(holds),
   };
   if (split.extraTrain.length === 0) throw new Error(`${dir} has no training samples of ${pkg}`);
   return split;

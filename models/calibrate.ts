@@ -1,5 +1,5 @@
 import type { Tagset } from '../activities/tagging/tagset';
-import { packageOf, presentLabels } from './label';
+import { packageOf, presentLabels, withoutAlongside } from './label';
 import { fitThreshold } from './merge';
 import type { Model } from './model';
 import { yielder } from './yield';
@@ -88,12 +88,10 @@ export async function tuneFloors(
     for (const { s, raw } of scored) {
       await pause();
       const truth = new Set(s.labels ?? []);
-      const alongside = new Set((s.also ?? []).map(packageOf));
-      for (const l of truth) alongside.delete(packageOf(l));
-      const predicted = model
-        .merge(raw, s, calibration)
-        .map((p) => p.label)
-        .filter((l) => !alongside.has(packageOf(l)));
+      const predicted = withoutAlongside(
+        model.merge(raw, s, calibration).map((p) => p.label),
+        s,
+      );
       if (truth.size === 0) {
         baseLayers++;
         baseFindings += predicted.length;

@@ -1,5 +1,5 @@
 import type { Tagset } from '../activities/tagging/tagset';
-import { type Ecosystem, packageOf, parseLabel } from './label';
+import { type Ecosystem, packageOf, parseLabel, withoutAlongside } from './label';
 import type { Model } from './model';
 
 /** Precision, recall and F1 with the counts behind them. */
@@ -140,10 +140,7 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
     const raw = model.predict(s).map((p) => p.label);
     times.push(performance.now() - t0);
     const truth = s.labels ?? [];
-    // A dependency the install brought along is in the layer: naming it is neither right nor wrong.
-    const alongside = new Set((s.also ?? []).map(packageOf));
-    for (const l of truth) alongside.delete(packageOf(l));
-    const predicted = raw.filter((l) => !alongside.has(packageOf(l)));
+    const predicted = withoutAlongside(raw, s);
     if (truth.length === 0) {
       base.layers++;
       base.findings += predicted.length;
@@ -152,20 +149,18 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
     }
     all.add(truth, predicted);
     merged.add(asGroup(truth), asGroup(predicted));
-    for (const e of new Set(truth.map((l) => parseLabel(l).ecosystem))) {
-      let t = mergedEco.get(e);
-      if (!t) mergedEco.set(e, (t = new Tally()));
-      const inEco = (l: string) => l.startsWith(`${e}:`);
-      t.add(asGroup(truth.filter(inEco)), asGroup(predicted.filter(inEco)));
-    }
     (truth.length === 1 ? single : multi).add(truth, predicted);
     const ecos = new Set(truth.map((l) => parseLabel(l).ecosystem));
     for (const e of ecos) {
       let sl = eco.get(e);
       if (!sl) eco.set(e, (sl = new Slice()));
+      let t = mergedEco.get(e);
+      if (!t) mergedEco.set(e, (t = new Tally()));
       // Per ecosystem, only that ecosystem's labels count, on both sides.
       const inEco = (l: string) => l.startsWith(`${e}:`);
-      sl.add(truth.filter(inEco), predicted.filter(inEco));
+      const [truthIn, predictedIn] = [truth.filter(inEco), predicted.filter(inEco)];
+      sl.add(truthIn, predictedIn);
+      t.add(asGroup(truthIn), asGroup(predictedIn));
     }
     const truthByPkg = new Map(truth.map((l) => [packageOf(l), l]));
     for (const p of predicted) {

@@ -40,6 +40,17 @@ export function presentLabels(s: { labels?: string[]; also?: string[] }): string
   return s.also?.length ? [...(s.labels ?? []), ...s.also] : (s.labels ?? []);
 }
 
+/**
+ * Drops the findings of packages a sample holds only as dependencies its install brought along
+ * (`also`): they are in the layer, so naming them is neither right nor wrong when scoring.
+ */
+export function withoutAlongside(predicted: string[], s: { labels?: string[]; also?: string[] }): string[] {
+  if (!s.also?.length) return predicted;
+  const alongside = new Set(s.also.map(packageOf));
+  for (const l of s.labels ?? []) alongside.delete(packageOf(l));
+  return predicted.filter((l) => !alongside.has(packageOf(l)));
+}
+
 /** PyPI names compare case-insensitively with runs of `-_.` folded (PEP 503); others are exact. */
 export function normalizeName(ecosystem: Ecosystem, name: string): string {
   return ecosystem === 'pypi' ? name.toLowerCase().replace(/[-_.]+/g, '-') : name;

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema';
 import { type ImageReport } from '../reports/report';
+import { uncertainVersions } from '../reports/finding';
 import { TransientError } from '../errors';
 import type { ObjectStore } from '../store/object-store';
 import { atLeast, type Severity } from '../risk/severity';
@@ -39,7 +40,7 @@ export function alarmsFromReport(
         evidence: f.evidence,
         score: f.score,
         digest: l.digest,
-        ...(f.versionUncertain ? { uncertain: (f.alternatives ?? []).map((a) => a.version) } : {}),
+        uncertain: uncertainVersions(f),
       });
   const byKey = new Map<string, Alarm>();
   const pkg = (r: {

@@ -159,32 +159,31 @@ if (require.main === module) {
     params.validate = { pypi: v, npm: v, deb: v };
   }
   const scratch = arg('scratch') ?? '/work/scratch';
-  const run = process.argv.includes('--heldout-base-only')
-    ? recordHeldOutBaseLayers(new LocalStore(path.join(scratch, 'store')), {
-        rootfsDir: path.join(scratch, 'rootfs'),
+  const store = () => new LocalStore(path.join(scratch, 'store'));
+  const run = async (): Promise<void> => {
+    if (process.argv.includes('--heldout-base-only')) {
+      await recordHeldOutBaseLayers(store(), { rootfsDir: path.join(scratch, 'rootfs'), log: console.log });
+      return;
+    }
+    if (process.argv.includes('--base-images-only')) {
+      await buildBaseImages(new Docker({ socketPath: '/var/run/docker.sock' }), store(), {
+        rootfsDir: path.join(scratch, 'rootfs', 'bookworm'),
         log: console.log,
-      }).then(() => undefined)
-    : process.argv.includes('--base-images-only')
-      ? buildBaseImages(
-          new Docker({ socketPath: '/var/run/docker.sock' }),
-          new LocalStore(path.join(scratch, 'store')),
-          {
-            rootfsDir: path.join(scratch, 'rootfs', 'bookworm'),
-            log: console.log,
-          },
-        ).then(() => undefined)
-      : collectDataset({
-          scratch,
-          out: arg('out'),
-          params,
-          budgetMs:
-            num('budget-minutes') === undefined ? undefined : (num('budget-minutes') as number) * 60_000,
-          staticConcurrency: num('static-concurrency'),
-          containerConcurrency: num('container-concurrency'),
-          buildOnly: process.argv.includes('--build-only') || process.argv.includes('--validate-only'),
-          validateOnly: process.argv.includes('--validate-only'),
-        });
-  run.catch((e) => {
+      });
+      return;
+    }
+    await collectDataset({
+      scratch,
+      out: arg('out'),
+      params,
+      budgetMs: num('budget-minutes') === undefined ? undefined : (num('budget-minutes') as number) * 60_000,
+      staticConcurrency: num('static-concurrency'),
+      containerConcurrency: num('container-concurrency'),
+      buildOnly: process.argv.includes('--build-only') || process.argv.includes('--validate-only'),
+      validateOnly: process.argv.includes('--validate-only'),
+    });
+  };
+  run().catch((e) => {
     console.error(e);
     process.exit(1);
   });

@@ -286,7 +286,8 @@ export function trainingSplits(ds: Dataset): { train: Tagset[]; validation: Tags
       train.push(...list.map(toTagset));
       continue;
     }
-    const held = list.reduce((a, b) => (rank(b) < rank(a) ? b : a));
+    const ranks = list.map(rank);
+    const held = list[ranks.indexOf(ranks.reduce((a, b) => (b < a ? b : a)))];
     for (const s of list) (s === held ? validation : train).push(toTagset(s));
   }
   return { train, validation, test };

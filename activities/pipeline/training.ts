@@ -28,9 +28,6 @@ export interface Candidate {
   trainMs: number;
 }
 
-/** See trainingSplits: the same split rule as the shipped model's build. */
-export const splitSamples = trainingSplits;
-
 const datasets = new Map<string, Promise<Dataset>>();
 /** A dataset (or only its test split: what evaluation needs), loaded once per worker. */
 function dataset(dir: string, split?: 'test'): Promise<Dataset> {
@@ -46,7 +43,7 @@ function dataset(dir: string, split?: 'test'): Promise<Dataset> {
 
 /** Trains a candidate version and stores it without making it current: the retrain workflow decides. */
 export async function trainCandidate(store: ObjectStore, input: CandidateInput): Promise<Candidate> {
-  const { train, validation } = splitSamples(await dataset(input.data));
+  const { train, validation } = trainingSplits(await dataset(input.data));
   if (train.length === 0) throw new BadInputError(`${input.data} has no training samples`);
   const t0 = Date.now();
   if (input.mode === 'add') {
@@ -113,7 +110,7 @@ export async function evaluateVersion(
   data: string,
   onlyLabels?: string[],
 ): Promise<EvalSummary> {
-  const { test } = splitSamples(await dataset(data, 'test'));
+  const { test } = trainingSplits(await dataset(data, 'test'));
   const keep = onlyLabels ? new Set(onlyLabels) : undefined;
   const samples = keep ? test.filter((s) => (s.labels ?? []).every((l) => keep.has(l))) : test;
   return summarizeEval(evaluate(await loadModel(store, version), samples));

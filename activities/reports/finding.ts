@@ -45,6 +45,13 @@ export interface MlFinding {
 
 const key = (ecosystem: string, name: string) => `${ecosystem}:${name}`;
 
+/** For a finding whose version is a guess, the other versions it may be; undefined when the version is known. */
+export function uncertainVersions(
+  f: Pick<Finding, 'versionUncertain' | 'alternatives'>,
+): string[] | undefined {
+  return f.versionUncertain ? (f.alternatives ?? []).map((a) => a.version) : undefined;
+}
+
 /**
  * Combines the model's findings for a layer with the package records read from the same layer.
  * Records are exact, so a record always yields a finding with score 1.0; where the model predicted the

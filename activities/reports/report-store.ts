@@ -1,7 +1,7 @@
 import { BadInputError } from '../errors';
 import { getJson, type ObjectStore } from '../store/object-store';
 import { toCycloneDx } from './cyclonedx';
-import type { Finding } from './finding';
+import { type Finding, uncertainVersions } from './finding';
 import type { Distro, ImageReport } from './report';
 import type { Ecosystem } from '../../models/label';
 
@@ -83,9 +83,7 @@ export function inventoryOf(report: ImageReport): Inventory {
         ...(f.sourceName ? { sourceName: f.sourceName } : {}),
         evidence: f.evidence,
         score: f.score,
-        ...(f.versionUncertain
-          ? { uncertainAlternatives: (f.alternatives ?? []).map((a) => a.version) }
-          : {}),
+        ...(f.versionUncertain ? { uncertainAlternatives: uncertainVersions(f) } : {}),
       })),
     ),
   };

@@ -1,3 +1,4 @@
+import { uncertainVersions } from './finding';
 import type { ImageReport } from './report';
 
 /**
@@ -46,10 +47,8 @@ export function formatReportTable(report: ImageReport): string {
         notes.push(
           `outdated: latest ${o.latest}${o.versionsBehind !== undefined ? `, ${o.versionsBehind} behind` : ''}`,
         );
-      if (f.versionUncertain)
-        notes.push(
-          `version uncertain${f.alternatives?.length ? `: could be ${f.alternatives.map((a) => a.version).join(', ')}` : ''}`,
-        );
+      const others = uncertainVersions(f);
+      if (others) notes.push(`version uncertain${others.length ? `: could be ${others.join(', ')}` : ''}`);
       else if (f.alternatives?.length)
         notes.push(`model said ${f.alternatives.map((a) => a.version).join(', ')}`);
       rows.push([

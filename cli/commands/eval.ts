@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadDataset } from '../../activities/collect/dataset';
-import { splitSamples } from '../../activities/pipeline/training';
+import { loadDataset, trainingSplits } from '../../activities/collect/dataset';
 import { openStore } from '../../activities/store';
 import { evaluate, formatEvalReport } from '../../models/evaluate';
 import { loadModel } from '../../models/model';
@@ -21,7 +20,7 @@ export function registerEval(program: Command): void {
       const config = configFrom(cmd);
       const ds = await loadDataset(data ? path.resolve(data) : undefined, { split: 'test' });
       const model = await loadModel(openStore(config.store), opts.model);
-      const report = evaluate(model, splitSamples(ds).test);
+      const report = evaluate(model, trainingSplits(ds).test);
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatEvalReport(report));
     });
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { RegistryClient } from '../../activities/registry/client';
 import { readReport } from '../../activities/reports/report-store';
+import { type Finding, uncertainVersions } from '../../activities/reports/finding';
 import type { ImageReport } from '../../activities/reports/report';
 import type { ObjectStore } from '../../activities/store/object-store';
 import type { Config } from '../../config/schema';
@@ -133,6 +134,11 @@ export async function pollOnce(
   }
 }
 
+const uncertainNote = (f: Finding): string => {
+  const others = uncertainVersions(f);
+  return others ? `  (version uncertain${others.length ? `; or ${others.join(', ')}` : ''})` : '';
+};
+
 /** One line per finding and per alarm, for each scanned demo image. */
 export function findingsTable(reports: ImageReport[]): string {
   const lines: string[] = [];
@@ -143,9 +149,7 @@ export function findingsTable(reports: ImageReport[]): string {
     for (const { l, f } of rows) {
       lines.push(
         `  layer ${l}  ${`${f.ecosystem}:${f.name}==${f.version}`.padEnd(34)} ${f.evidence.padEnd(8)} score ${f.score.toFixed(2)}` +
-          (f.versionUncertain
-            ? `  (version uncertain${f.alternatives?.length ? `; or ${f.alternatives.map((a) => a.version).join(', ')}` : ''})`
-            : ''),
+          uncertainNote(f),
       );
     }
     for (const a of r.alarms) {

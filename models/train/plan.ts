@@ -115,8 +115,9 @@ export class TrainingIndex {
     const posSamples = [...positives].map((i) => this.samples[i]);
     let vocabulary = expertVocabulary(posSamples, labels, o.minSupport);
 
+    const family = new Set(labels.map(packageOf));
     const negatives = new Set<number>();
-    for (const p of new Set(labels.map(packageOf)))
+    for (const p of family)
       for (const i of this.byPackage.get(p) ?? []) if (!positives.has(i)) negatives.add(i);
     const overlap = new Map<number, number>();
     for (const t of vocabulary)
@@ -138,7 +139,6 @@ export class TrainingIndex {
     }
 
     // A layer that holds one of these packages as a dependency holds its files: it is no negative.
-    const family = new Set(labels.map(packageOf));
     for (const i of negatives) {
       const along = this.alongside[i];
       if (along && [...family].some((p) => along.has(p))) negatives.delete(i);
@@ -152,17 +152,15 @@ export class TrainingIndex {
       // need nothing else, so a layer whose records were deleted (the case praxi exists for) would go
       // unseen. The version boosters keep the plain rows: for them, two versions' stripped copies are the
       // same layer with opposite labels.
-      const family = new Set(labels.map(packageOf));
-      for (const i of positivesAndSiblings(rows, this.samples, family)) {
-        const s = this.samples[i];
+      for (const s of rowSamples) {
         const own = (s.labels ?? []).filter((l) => family.has(packageOf(l)));
-        augmented.push({ ...s, tags: withoutVersionedTags(s.tags, own) });
+        if (own.length) augmented.push({ ...s, tags: withoutVersionedTags(s.tags, own) });
       }
     }
     const full = this.vectorizeRows(rows, augmented, vocabulary, o.encoding);
     const { matrix, kept } = distinctColumns(full);
     vocabulary = kept.map((c) => vocabulary[c]);
-    const packages = [...new Set(labels.map(packageOf))].sort();
+    const packages = [...family].sort();
     const allSamples = [...rowSamples, ...augmented];
     const targets = [
       ...labels.map((l) => Float32Array.from(rowSamples, (s) => (s.labels?.includes(l) ? 1 : 0))),
@@ -340,15 +338,6 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
     else out[t] = n;
   }
   return out;
-}
-
-/** The rows (indexes into samples) that carry a label of one of these packages. */
-function positivesAndSiblings(
-  rows: number[],
-  samples: readonly Tagset[],
-  family: ReadonlySet<string>,
-): number[] {
-  return rows.filter((i) => (samples[i].labels ?? []).some((l) => family.has(packageOf(l))));
 }
 
 function push<K>(m: Map<K, number[]>, k: K, v: number): void {

@@ -30,32 +30,34 @@ const APPLETS = [
 ];
 
 /** A busybox root file system from Debian's busybox-static, imported with the collector's own importer. */
-export async function busyboxImage(docker: Docker): Promise<string> {
+export function busyboxImage(docker: Docker): Promise<string> {
+  return busyboxRootfsImage(docker, BUSYBOX_IMAGE, {
+    dirs: ['bin', 'etc', 'tmp', 'usr/local/bin', 'var/lib/dpkg/info', 'var/lib/dpkg/updates', 'run'],
+    applets: APPLETS,
+    files: { 'etc/motd': 'hello\n', 'var/lib/dpkg/status': '' },
+  });
+}
+
+/** Builds (once per engine) an image of busybox with these directories, applet links and files. */
+async function busyboxRootfsImage(
+  docker: Docker,
+  ref: string,
+  spec: { dirs: string[]; applets: readonly string[]; files: Record<string, string> },
+): Promise<string> {
   try {
-    await docker.getImage(BUSYBOX_IMAGE).inspect();
-    return BUSYBOX_IMAGE;
+    await docker.getImage(ref).inspect();
+    return ref;
   } catch {
     // not built yet
   }
   const root = tempDir('busybox-rootfs');
-  for (const d of [
-    'bin',
-    'etc',
-    'tmp',
-    'usr/local/bin',
-    'var/lib/dpkg/info',
-    'var/lib/dpkg/updates',
-    'run',
-  ]) {
-    mkdirSync(path.join(root, d), { recursive: true });
-  }
+  for (const d of spec.dirs) mkdirSync(path.join(root, d), { recursive: true });
   copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
   execFileSync('chmod', ['755', path.join(root, 'bin/busybox')]);
-  for (const a of APPLETS) symlinkSync('busybox', path.join(root, 'bin', a));
-  writeFileSync(path.join(root, 'etc/motd'), 'hello\n');
-  writeFileSync(path.join(root, 'var/lib/dpkg/status'), '');
-  await importRootfs(docker, root, BUSYBOX_IMAGE);
-  return BUSYBOX_IMAGE;
+  for (const a of spec.applets) symlinkSync('busybox', path.join(root, 'bin', a));
+  for (const [f, content] of Object.entries(spec.files)) writeFileSync(path.join(root, f), content);
+  await importRootfs(docker, root, ref);
+  return ref;
 }
 
 /** A minimal zip writer (deflate), independent of the reader under test. */
@@ -189,20 +191,10 @@ export const BUSYBOX_WGET_IMAGE = 'praxi-test-collect/busybox-wget:1';
  * tests counting containers by ancestor never see each other's). On host networking a command can
  * report to a loopback server of the test, e.g. that it started.
  */
-export async function busyboxWgetImage(docker: Docker): Promise<string> {
-  try {
-    await docker.getImage(BUSYBOX_WGET_IMAGE).inspect();
-    return BUSYBOX_WGET_IMAGE;
-  } catch {
-    // not built yet
-  }
-  const root = tempDir('busybox-wget-rootfs');
-  for (const d of ['bin', 'etc', 'tmp', 'var/lib/dpkg', 'run'])
-    mkdirSync(path.join(root, d), { recursive: true });
-  copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
-  execFileSync('chmod', ['755', path.join(root, 'bin/busybox')]);
-  for (const a of [...APPLETS, 'wget']) symlinkSync('busybox', path.join(root, 'bin', a));
-  writeFileSync(path.join(root, 'var/lib/dpkg/status'), '');
-  await importRootfs(docker, root, BUSYBOX_WGET_IMAGE);
-  return BUSYBOX_WGET_IMAGE;
+export function busyboxWgetImage(docker: Docker): Promise<string> {
+  return busyboxRootfsImage(docker, BUSYBOX_WGET_IMAGE, {
+    dirs: ['bin', 'etc', 'tmp', 'var/lib/dpkg', 'run'],
+    applets: [...APPLETS, 'wget'],
+    files: { 'var/lib/dpkg/status': '' },
+  });
 }
