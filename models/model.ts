@@ -7,7 +7,7 @@ import { getExpert, getManifest, type ModelManifest } from './registry';
 import { ScoringEngine } from './scoring';
 import { logit } from './xgboost/trees';
 import { Selector } from './selector';
-import { parseLabel } from './label';
+import { packageOf, parseLabel } from './label';
 
 /**
  * A model version loaded for inference: experts compiled for native evaluation, the selector built from
@@ -98,11 +98,16 @@ export class Model {
   }
 
   merge(raw: RawScore[], tagset: Tagset, calibration = this.manifest.calibration): Prediction[] {
+    // Signatures come from the experts, not from the scores: callers ship only the scores merging can use
+    // (candidates), which leave out a package booster that did not pass, and the package gate must still
+    // see that package's core tags.
     const signatures = new Map<string, string[]>();
     for (const r of raw) {
       const e = this.byId.get(r.expert);
-      const b = e?.boosters.find((x) => x.label === r.label);
-      if (b) signatures.set(r.label, b.signature);
+      if (!e) continue;
+      const keys = r.level === 'version' ? [r.label, packageOf(r.label)] : [r.label];
+      for (const b of e.boosters)
+        if (keys.includes(b.label) && !signatures.has(b.label)) signatures.set(b.label, b.signature);
     }
     const merged = mergeScores(raw, calibration, (label) => {
       const sig = signatures.get(label);

@@ -4,6 +4,7 @@ import { isPraxiError } from '../../activities/errors';
 import { LocalStore } from '../../activities/store';
 import { evaluate } from '../../models/evaluate';
 import { digestOf } from '../../models/expert';
+import { mergeCandidates } from '../../models/merge';
 import { loadModel } from '../../models/model';
 import { currentVersion, getManifest, listModels, publishModel, rollback } from '../../models/registry';
 import { publishTrained, recalibrate, trainAdd, trainFull } from '../../models/train/index';
@@ -55,6 +56,28 @@ describe('model: training, registry, inference, incremental training', () => {
       report.base.layers === 20 && report.base.findingsPerLayer <= 1,
       `base FP ${report.base.findingsPerLayer}`,
     );
+  });
+
+  it('finds the same whether it merges every score or only the candidates the pipeline ships', async () => {
+    const model = await loadModel(store, first);
+    // Layers with part of their files gone, so that versions pass while package boosters do not and the
+    // package gate has to judge from the experts' signatures alone.
+    const thinned = w.test.map((s) => ({
+      ...s,
+      tags: Object.fromEntries(Object.entries(s.tags).filter((_, i) => i % 3 !== 0)),
+    }));
+    let findings = 0;
+    for (const minPackageCoverage of [0.25, 0.5, 0.75, 0.9]) {
+      const calibration = { ...model.manifest.calibration, minPackageCoverage };
+      for (const s of [...w.test, ...thinned]) {
+        const raw = model.predictExperts(s, model.select(s));
+        const all = model.merge(raw, s, calibration).map((p) => p.label);
+        const shipped = model.merge(mergeCandidates(raw, calibration), s, calibration).map((p) => p.label);
+        assert.deepEqual(shipped, all);
+        findings += all.length;
+      }
+    }
+    assert.ok(findings > 0);
   });
 
   it('refuses tagsets from another tokenizer', async () => {
