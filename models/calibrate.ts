@@ -1,6 +1,6 @@
 import type { Tagset } from '../activities/tagging/tagset';
-import { packageOf, presentLabels, withoutAlongside } from './label';
-import { fitThreshold } from './merge';
+import { type Ecosystem, packageOf, parseLabel, presentLabels, withoutAlongside } from './label';
+import { fitThreshold, mergeCandidates } from './merge';
 import type { Model } from './model';
 import { yielder } from './yield';
 
@@ -54,6 +54,8 @@ export interface MergeSettings {
   minPackageThreshold: number;
   requirePackage: boolean;
   minPackageCoverage: number;
+  /** Per ecosystem, where a share other than `minPackageCoverage` measured better. */
+  packageCoverage: Partial<Record<Ecosystem, number>>;
 }
 
 /**
@@ -70,9 +72,12 @@ export async function tuneFloors(
   maxBaseFindings = 1,
 ): Promise<MergeSettings & { score: number }> {
   const pause = yielder();
+  // Floors only raise thresholds, so what merging can use without any floor is all it can use under every
+  // setting tried: keeping just that makes each of the ~90 merges of every held-out layer far cheaper.
+  const unfloored = { ...model.manifest.calibration, minThreshold: 0, minPackageThreshold: 0 };
   const scored: { s: Tagset; raw: ReturnType<Model['predictExperts']> }[] = [];
   for (const s of validation) {
-    scored.push({ s, raw: model.predictExperts(s, model.select(s)) });
+    scored.push({ s, raw: mergeCandidates(model.predictExperts(s, model.select(s)), unfloored) });
     await pause();
   }
   const score = async (m: MergeSettings): Promise<number> => {
@@ -114,6 +119,7 @@ export async function tuneFloors(
     minPackageThreshold: 0,
     requirePackage: false,
     minPackageCoverage: 0,
+    packageCoverage: {},
     score: -Infinity,
   };
   const consider = async (m: MergeSettings) => {
@@ -121,16 +127,36 @@ export async function tuneFloors(
     if (sc > best.score + 1e-9) best = { ...m, score: sc };
   };
   const floors = async () => {
-    const { requirePackage, minPackageCoverage } = best;
+    const { requirePackage, minPackageCoverage, packageCoverage } = best;
     for (const minThreshold of VERSION_FLOORS)
       for (const minPackageThreshold of PACKAGE_FLOORS)
-        await consider({ minThreshold, minPackageThreshold, requirePackage, minPackageCoverage });
+        await consider({
+          minThreshold,
+          minPackageThreshold,
+          requirePackage,
+          minPackageCoverage,
+          packageCoverage,
+        });
   };
   await floors();
   const { minThreshold, minPackageThreshold } = best;
   for (const requirePackage of [false, true])
     for (const minPackageCoverage of PACKAGE_COVERAGE)
-      await consider({ minThreshold, minPackageThreshold, requirePackage, minPackageCoverage });
+      await consider({
+        minThreshold,
+        minPackageThreshold,
+        requirePackage,
+        minPackageCoverage,
+        packageCoverage: {},
+      });
+  // Then each ecosystem's own share, the others held.
+  const ecosystems = [
+    ...new Set(validation.flatMap((s) => (s.labels ?? []).map((l) => parseLabel(l).ecosystem))),
+  ].sort();
+  for (const e of ecosystems)
+    for (const share of PACKAGE_COVERAGE)
+      if (share !== best.minPackageCoverage)
+        await consider({ ...best, packageCoverage: { ...best.packageCoverage, [e]: share } });
   await floors();
   return best;
 }

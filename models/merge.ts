@@ -62,6 +62,12 @@ export interface Calibration {
    * small votes, and a foreign layer can collect enough of them from generic tags alone.
    */
   minPackageCoverage?: number;
+  /**
+   * Per ecosystem, a share that replaces `minPackageCoverage`. Installs differ in how much of a package's
+   * core tags one layer shows: a Debian package installed alone (`dpkg -i`) lacks the dependencies' files
+   * that its other installs carry, while a PyPI wheel always lays down the same files.
+   */
+  packageCoverage?: Partial<Record<Ecosystem, number>>;
   /** Floor for every version booster's threshold (default none: the calibrated one). */
   minThreshold?: number;
   /** Floor for package boosters' thresholds (default none). */
@@ -75,6 +81,11 @@ export function thresholdOf(c: Calibration, label: string): number {
   const floor = label.includes('==') ? c.minThreshold : c.minPackageThreshold;
   return Math.max(floor ?? 0, c.thresholds[label] ?? DEFAULT_THRESHOLD);
 }
+/** The share of a package's core tags a layer must show before the package is named (`pypi:rich`). */
+export function packageCoverageOf(c: Calibration, pkg: string): number | undefined {
+  return c.packageCoverage?.[pkg.slice(0, pkg.indexOf(':')) as Ecosystem] ?? c.minPackageCoverage;
+}
+
 /** Calibrated thresholds stay within these bounds: a few held-out samples must not push a label to extremes. */
 const MIN_THRESHOLD = 0.1;
 const MAX_THRESHOLD = 0.9;
@@ -161,8 +172,8 @@ export function mergeScores(
     const ranked = [...m.values()].sort((a, b) => b.score - a.score || (a.label < b.label ? -1 : 1));
     const pkg = packages.get(p);
     if (calibration.requirePackage && !(pkg && pkg.score >= 0.5)) continue;
-    if (calibration.minPackageCoverage && (signatureCoverage(p) ?? 1) < calibration.minPackageCoverage)
-      continue;
+    const minCoverage = packageCoverageOf(calibration, p);
+    if (minCoverage && (signatureCoverage(p) ?? 1) < minCoverage) continue;
     const passing = ranked.filter((c) => c.score >= 0.5);
     if (passing.length === 0) {
       if ((calibration.packageFallback ?? true) && pkg && pkg.score >= 0.5 && ranked.length)

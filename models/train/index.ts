@@ -33,6 +33,8 @@ export interface TrainOptions {
   hardNegatives: number;
   randomNegatives: number;
   metadataDropout: boolean;
+  /** Share of a package's samples a tag must be in to be one of its core tags (see TrainingIndex.packageSignature). */
+  coreShare: number;
   extraVersionCoverage: number;
   seed: number;
   /** Training threads (default: one per core). */
@@ -52,6 +54,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   hardNegatives: 100,
   randomNegatives: 60,
   metadataDropout: true,
+  coreShare: 0.8,
   extraVersionCoverage: 0.5,
   seed: 1,
 };
@@ -165,6 +168,8 @@ export async function trainFull(
     draft.calibration.minPackageThreshold = floors.minPackageThreshold;
     draft.calibration.requirePackage = floors.requirePackage;
     draft.calibration.minPackageCoverage = floors.minPackageCoverage;
+    if (Object.keys(floors.packageCoverage).length)
+      draft.calibration.packageCoverage = floors.packageCoverage;
   }
   const calibrateMs = performance.now() - c0;
   draft.training.ms = Math.round(performance.now() - t0);
@@ -300,6 +305,7 @@ export async function recalibrate(
   delete manifest.calibration.minPackageThreshold;
   delete manifest.calibration.requirePackage;
   delete manifest.calibration.minPackageCoverage;
+  delete manifest.calibration.packageCoverage;
   const keys = new Set([...base.labels, ...base.labels.map(packageOf)]);
   const thresholds = await calibrateThresholds(new Model(manifest, experts), validation, keys);
   manifest.calibration.thresholds = thresholds;
@@ -317,6 +323,7 @@ export async function recalibrate(
         minPackageThreshold: floors.minPackageThreshold,
         requirePackage: floors.requirePackage,
         minPackageCoverage: floors.minPackageCoverage,
+        ...(Object.keys(floors.packageCoverage).length ? { packageCoverage: floors.packageCoverage } : {}),
       },
       training: { ...base.training, expertsTrained: 0, expertsReused: base.experts.length },
     },

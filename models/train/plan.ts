@@ -17,6 +17,8 @@ export interface PlanOptions {
   randomNegatives: number;
   /** Train also on copies of the packages' samples with their versioned metadata tags removed. */
   metadataDropout: boolean;
+  /** A tag is core to a package (its signature, which merging asks a share of) when this share of its samples carry it. */
+  coreShare: number;
   seed: number;
 }
 
@@ -177,7 +179,7 @@ export class TrainingIndex {
       versionRows: rows.length,
       targets,
       signatures: labels.map((l) => this.signature(l)),
-      packageSignatures: packages.map((p) => this.packageSignature(p)),
+      packageSignatures: packages.map((p) => this.packageSignature(p, o.coreShare)),
       params: o.params,
       positives: positives.size,
       negatives: negatives.size,
@@ -231,11 +233,13 @@ export class TrainingIndex {
   }
 
   /**
-   * The tags that most of a package's samples carry (at least half, across its versions and variants) and
-   * few other samples do: what must be in a layer for the package to be there at all. Merging asks for a
-   * share of them before it names the package, so a booster swayed by a few generic tags stays quiet.
+   * The tags that nearly all of a package's samples carry (`share` of them, across its versions and
+   * variants) and few other samples do: what must be in a layer for the package to be there at all. Merging
+   * asks for a share of them before it names the package, so a booster swayed by a few generic tags stays
+   * quiet. At half, a Debian package's signature was mostly its dependencies' files (three of its four
+   * install variants bring them), and the package installed alone (`dpkg -i`) failed the gate.
    */
-  packageSignature(pkg: string): string[] {
+  packageSignature(pkg: string, share: number): string[] {
     const own = this.byPackage.get(pkg) ?? [];
     const seen = new Map<number, number>();
     for (const i of own) {
@@ -243,7 +247,7 @@ export class TrainingIndex {
       for (let k = 0; k < ids.length; k++) seen.set(ids[k], (seen.get(ids[k]) ?? 0) + 1);
     }
     return [...seen]
-      .filter(([id, n]) => n * 2 >= own.length && this.df[id] <= Math.max(this.maxDf, n))
+      .filter(([id, n]) => n >= share * own.length && this.df[id] <= Math.max(this.maxDf, n))
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, 64)
       .map(([id]) => this.tagNames[id])

@@ -109,5 +109,16 @@ describe('calibration and merging', () => {
     );
     // Models without core tags (coverage unknown) are not gated.
     assert.equal(mergeScores(both, gated, () => undefined).length, 1);
+
+    // An ecosystem's own share replaces the common one, for its packages only.
+    const perEcosystem = { ...gated, packageCoverage: { deb: 0.05 } };
+    assert.deepEqual(mergeScores(both, perEcosystem, coverage(0.1)), []);
+    const debBoth = [v('deb:a==1.0', 2), p('deb:a', 2)];
+    const debCoverage = (l: string) => (l === 'deb:a' ? 0.1 : undefined);
+    assert.deepEqual(
+      mergeScores(debBoth, perEcosystem, debCoverage).map((x) => x.label),
+      ['deb:a==1.0'],
+    );
+    assert.deepEqual(mergeScores(debBoth, gated, debCoverage), []);
   });
 });

@@ -46,7 +46,7 @@ describe('training on real-data quirks', () => {
   it('groups versions whose samples show the same tags, and finds each package core tags', () => {
     const index = new TrainingIndex(samples);
     assert.deepEqual(index.indistinctGroups(index.labels()), [['pypi:beta==1.0', 'pypi:beta==1.1']]);
-    const core = index.packageSignature('pypi:alpha');
+    const core = index.packageSignature('pypi:alpha', DEFAULT_TRAIN_OPTIONS.coreShare);
     for (const tag of alpha) assert.ok(core.includes(tag), `${tag} in ${core.join(',')}`);
   });
 
