@@ -78,8 +78,17 @@ export class Model {
    * selected experts stay silent.
    */
   predict(tagset: Tagset): Prediction[] {
-    const indexes = this.select(tagset).map((id) => this.indexOf.get(id) as number);
-    const margins = this.engine.margins(tagset.tags, indexes);
+    let indexes: number[];
+    let margins: number[][];
+    if (this.engine.linear) {
+      // Scoring every expert the layer's tags move finds the same: an expert the selector would skip has
+      // none of its positive evidence here, so no booster of it reaches its threshold.
+      this.checkTokenizer(tagset);
+      ({ experts: indexes, margins } = this.engine.touched(Object.keys(tagset.tags), this.selector.alwaysOn));
+    } else {
+      indexes = this.select(tagset).map((id) => this.indexOf.get(id) as number);
+      margins = this.engine.margins(tagset.tags, indexes);
+    }
     const raw: RawScore[] = [];
     indexes.forEach((i, k) => {
       const e = this.experts[i];

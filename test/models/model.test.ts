@@ -78,6 +78,12 @@ describe('model: training, registry, inference, incremental training', () => {
       }
     }
     assert.ok(findings > 0);
+    // predict scores in one pass every expert the tags move; the pipeline selects experts, then scores them.
+    for (const s of [...w.test, ...thinned])
+      assert.deepEqual(
+        model.predict(s),
+        model.merge(model.candidates(model.predictExperts(s, model.select(s))), s),
+      );
   });
 
   it('refuses tagsets from another tokenizer', async () => {
