@@ -54,7 +54,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   hardNegatives: 100,
   randomNegatives: 60,
   metadataDropout: true,
-  coreShare: 0.8,
+  coreShare: 0.9,
   extraVersionCoverage: 0.5,
   seed: 1,
 };
