@@ -47,16 +47,23 @@ export class TrainingIndex {
   private colOf = new Int32Array(0);
 
   /** Builds the index at once; training code uses {@link TrainingIndex.create}, which lets timers run. */
+  /**
+   * With `forLabels`, the index serves only experts for those labels (incremental training): tags that no
+   * sample of theirs carries are left out. Such a tag can be in no expert's vocabulary, hard-negative
+   * search or core tags, so the jobs are the same, and indexing skips the millions of tags of the other
+   * samples.
+   */
   constructor(
     readonly samples: readonly Tagset[],
     build = true,
+    private readonly forLabels?: readonly string[],
   ) {
     if (build) for (const _ of this.build());
   }
 
   /** The index, built with a turn for the event loop now and then (activity heartbeats are timers). */
-  static async create(samples: readonly Tagset[]): Promise<TrainingIndex> {
-    const index = new TrainingIndex(samples, false);
+  static async create(samples: readonly Tagset[], forLabels?: readonly string[]): Promise<TrainingIndex> {
+    const index = new TrainingIndex(samples, false, forLabels);
     const pause = yielder();
     for (const _ of index.build()) await pause();
     return index;
@@ -65,8 +72,17 @@ export class TrainingIndex {
   /** Yields between samples so a caller may pause. */
   private *build(): Generator<void> {
     const samples = this.samples;
+    let keep: Set<string> | undefined;
+    if (this.forLabels) {
+      const wanted = new Set(this.forLabels);
+      keep = new Set();
+      for (const s of samples)
+        if (s.labels?.some((l) => wanted.has(l))) for (const t of Object.keys(s.tags)) keep.add(t);
+    }
     for (const s of samples) {
-      const keys = Object.keys(s.tags);
+      const keys = keep
+        ? Object.keys(s.tags).filter((t) => (keep as Set<string>).has(t))
+        : Object.keys(s.tags);
       const ids = new Int32Array(keys.length);
       const vals = new Float32Array(keys.length);
       keys.forEach((t, k) => {

@@ -66,6 +66,15 @@ describe('training on real-data quirks', () => {
     assert.equal(job.matrix.rows, 20);
   });
 
+  it('plans the same jobs from an index of only the tags the new labels carry (incremental training)', () => {
+    const added = ['pypi:beta==1.0', 'pypi:beta==1.1'];
+    const full = new TrainingIndex(samples);
+    const lean = new TrainingIndex(samples, true, added);
+    const o = { ...DEFAULT_TRAIN_OPTIONS, hardNegatives: 3, randomNegatives: 4 };
+    assert.deepEqual(lean.job(added, o, 7), full.job(added, o, 7));
+    assert.deepEqual(lean.indistinctGroups(added), full.indistinctGroups(added));
+  });
+
   it('learns a version from a few samples and scores dependencies as neither right nor wrong', async () => {
     const trained = await trainFull(samples, { validation: samples.filter((_, i) => i % 3 === 0) });
     const manifest: ModelManifest = {
