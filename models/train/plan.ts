@@ -79,10 +79,15 @@ export class TrainingIndex {
       for (const s of samples)
         if (s.labels?.some((l) => wanted.has(l))) for (const t of Object.keys(s.tags)) keep.add(t);
     }
+    // A few thousand wanted tags are cheaper to look up in each sample than a large layer's 100k tags are
+    // to list.
+    const wanted = keep && keep.size <= 5000 ? [...keep] : undefined;
     for (const s of samples) {
-      const keys = keep
-        ? Object.keys(s.tags).filter((t) => (keep as Set<string>).has(t))
-        : Object.keys(s.tags);
+      const keys = wanted
+        ? wanted.filter((t) => Object.hasOwn(s.tags, t))
+        : keep
+          ? Object.keys(s.tags).filter((t) => (keep as Set<string>).has(t))
+          : Object.keys(s.tags);
       const ids = new Int32Array(keys.length);
       const vals = new Float32Array(keys.length);
       keys.forEach((t, k) => {
@@ -262,12 +267,16 @@ export class TrainingIndex {
       const ids = this.sampleTags[i];
       for (let k = 0; k < ids.length; k++) seen.set(ids[k], (seen.get(ids[k]) ?? 0) + 1);
     }
-    return [...seen]
-      .filter(([id, n]) => n >= share * own.length && this.df[id] <= Math.max(this.maxDf, n))
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, 64)
-      .map(([id]) => this.tagNames[id])
-      .sort();
+    return (
+      [...seen]
+        .filter(([id, n]) => n >= share * own.length && this.df[id] <= Math.max(this.maxDf, n))
+        // Ties by name, not by interning order, which depends on which samples the index holds.
+        .map(([id, n]) => [this.tagNames[id], n] as const)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 64)
+        .map(([t]) => t)
+        .sort()
+    );
   }
 
   /**
