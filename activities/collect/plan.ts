@@ -321,6 +321,18 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
+/**
+ * The newest version in `apt-cache madison` output (newest first) that a Debian archive serves
+ * (deb.debian.org, security.debian.org), or undefined when only other sources have the package.
+ */
+export function debianVersion(madison: string): string | undefined {
+  for (const line of madison.split('\n')) {
+    const [, version, source] = line.split('|').map((f) => f.trim());
+    if (version && /^https?:\/\/(deb|security)\.debian\.org\//.test(source ?? '')) return version;
+  }
+  return undefined;
+}
+
 /** The Debian label space: candidate versions (this host's apt, same mirror and suites as the base). */
 async function planDeb(cache: ArtifactCache, count: number, statusFile: string): Promise<PackageVersion[]> {
   const chosen = await cache.getOrMake<Array<{ name: string; version: string }>>(
@@ -366,7 +378,14 @@ async function planDeb(cache: ArtifactCache, count: number, statusFile: string):
         if (names.length >= count) break;
         if (ok(n) && !names.includes(n)) names.push(n);
       }
-      return names.map((name) => ({ name, version: (info.get(name) as { version: string }).version }));
+      // The candidate may come from a third-party source the host has (NodeSource's `nodejs`), which the
+      // debootstrap base cannot fetch: take the newest version Debian itself publishes.
+      const out: Array<{ name: string; version: string }> = [];
+      for (const name of names) {
+        const version = debianVersion(await run('apt-cache', ['madison', name]));
+        if (version) out.push({ name, version });
+      }
+      return out;
     },
   );
   return chosen.map((c) => ({ ecosystem: 'deb', ...c }));

@@ -11,7 +11,7 @@ import {
   type DatasetSample,
 } from '../../activities/collect/dataset';
 import { installedLabels } from '../../activities/collect/install-records';
-import { newestPerMinor, seededRandom } from '../../activities/collect/plan';
+import { debianVersion, newestPerMinor, seededRandom } from '../../activities/collect/plan';
 import { makeRecipe } from '../../activities/collect/recipe';
 import { jaccard, weightedJaccard } from '../../activities/collect/similarity';
 import { debInstallPaths, mergedUsr } from '../../activities/collect/static/deb';
@@ -139,6 +139,20 @@ describe('static path mapping', () => {
 });
 
 describe('planning helpers', () => {
+  it("takes a Debian package's version from Debian's archives, never from a third-party apt source", () => {
+    // apt-cache madison on a host with NodeSource configured (newest first).
+    const madison = [
+      '    nodejs | 20.20.2-1nodesource1 | https://deb.nodesource.com/node_20.x nodistro/main amd64 Packages',
+      '    nodejs | 18.20.4+dfsg-1~deb12u3 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages',
+      '    nodejs | 18.20.4+dfsg-1~deb12u2 | http://deb.debian.org/debian bookworm/main amd64 Packages',
+    ].join('\n');
+    assert.equal(debianVersion(madison), '18.20.4+dfsg-1~deb12u3');
+    assert.equal(
+      debianVersion('  foo | 1.0-1 | https://packages.example.com/apt stable/main amd64 Packages\n'),
+      undefined,
+    );
+  });
+
   it('picks the newest release of each of the newest minor lines', () => {
     const cmp = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
     assert.deepEqual(newestPerMinor(['1.0.0', '1.0.1', '1.1.0', '1.1.5', '2.0.0', '2.0.3'], 3, cmp), [
