@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { alarmsFromReport } from '../../activities/alarms';
 import { inventoryOf } from '../../activities/reports/report-store';
-import { assessImage, defaultAdvisorySource, openAdvisoryDb, syncAdvisories } from '../../activities/risk';
+import { assessImage, openAdvisoryDb, syncAdvisories } from '../../activities/risk';
 import { LocalStore } from '../../activities/store';
 import { tempDir } from '../harness/process';
+import { addSnapshotAdvisories } from '../risk/snapshot-advisories';
 
 /** An alarm that rests on a guessed version says so, and names the versions the layer may hold instead. */
 describe('alarms on a version the layer does not show', () => {
   it('carry versionUncertain and the alternatives from the finding', async () => {
     const store = new LocalStore(tempDir('uncertain-store'));
-    const osvDir = tempDir('uncertain-osv');
-    cpSync(path.join(defaultAdvisorySource(), 'vulns', 'werkzeug'), path.join(osvDir, 'werkzeug'), {
-      recursive: true,
-    });
+    const osvDir = addSnapshotAdvisories(tempDir('uncertain-osv'), 'werkzeug');
     await syncAdvisories(store, osvDir);
     const report = assessImage(
       {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { writeReport } from '../../activities/reports';
-import { assessImage, defaultAdvisorySource, openAdvisoryDb } from '../../activities/risk';
+import { assessImage, openAdvisoryDb } from '../../activities/risk';
 import { LocalStore } from '../../activities/store';
 import { tempDir } from '../harness/process';
+import { addSnapshotAdvisories } from '../risk/snapshot-advisories';
 
 /**
  * `praxi report` and `praxi advisories` as a user runs them: a child process with its own program
@@ -33,10 +34,7 @@ function praxi(args: string[]): { status: number | null; stdout: string; stderr:
 describe('praxi advisories and praxi report', () => {
   it('syncs a source, reports status, matches labels, and shows a stored report in three formats', async () => {
     const dir = tempDir('cli-store');
-    const osv = tempDir('cli-osv');
-    cpSync(path.join(defaultAdvisorySource(), 'vulns', 'werkzeug'), path.join(osv, 'werkzeug'), {
-      recursive: true,
-    });
+    const osv = addSnapshotAdvisories(tempDir('cli-osv'), 'werkzeug');
 
     const sync = praxi(['--store', dir, 'advisories', 'sync', '--source', osv, '--json']);
     assert.equal(sync.status, 0, sync.stderr);

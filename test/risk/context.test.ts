@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import {
-  assessImage,
-  currentAdvisoryDb,
-  defaultAdvisorySource,
-  riskContextFrom,
-  syncAdvisories,
-} from '../../activities/risk';
+import { assessImage, currentAdvisoryDb, riskContextFrom, syncAdvisories } from '../../activities/risk';
 import { LocalStore } from '../../activities/store';
 import { ConfigSchema } from '../../config/schema';
 import { tempDir } from '../harness/process';
+import { addSnapshotAdvisories } from './snapshot-advisories';
 
 describe('risk context from configuration', () => {
   it('imports the configured advisories on first use, caches the set, and feeds outdated checks from labels and an online index', async () => {
-    const osv = tempDir('ctx-osv');
-    cpSync(path.join(defaultAdvisorySource(), 'vulns', 'aiohttp'), path.join(osv, 'aiohttp'), {
-      recursive: true,
-    });
+    const osv = addSnapshotAdvisories(tempDir('ctx-osv'), 'aiohttp');
     let asked = 0;
     const server = createServer((req, res) => {
       asked++;
@@ -82,9 +72,7 @@ describe('risk context from configuration', () => {
 
     const db1 = await currentAdvisoryDb(store, risk);
     assert.equal(await currentAdvisoryDb(store, risk), db1, 'the same set is not read twice');
-    cpSync(path.join(defaultAdvisorySource(), 'vulns', 'werkzeug'), path.join(osv, 'werkzeug'), {
-      recursive: true,
-    });
+    addSnapshotAdvisories(osv, 'werkzeug');
     await syncAdvisories(store, osv);
     assert.notEqual((await currentAdvisoryDb(store, risk)).digest, db1.digest, 'a new set is picked up');
   });

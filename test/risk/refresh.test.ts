@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { ConfigSchema } from '../../config/schema';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -7,7 +7,6 @@ import { LogSink, alarmsFromReport, deliverAlarms, raiseAlarms } from '../../act
 import { readReport, writeReport } from '../../activities/reports';
 import {
   assessImage,
-  defaultAdvisorySource,
   openAdvisoryDb,
   refreshAdvisories,
   rematchInventories,
@@ -15,6 +14,7 @@ import {
 } from '../../activities/risk';
 import { LocalStore } from '../../activities/store';
 import { tempDir } from '../harness/process';
+import { addSnapshotAdvisories } from './snapshot-advisories';
 
 const DIGEST = 'sha256:' + 'c'.repeat(64);
 const opts = { minSeverity: 'LOW' as const, defaultSeverity: 'MODERATE' as const };
@@ -23,10 +23,7 @@ describe('refreshAdvisories: re-matching stored inventories without rescanning',
   it('an added advisory raises exactly one new alarm for an already-scanned image; a second refresh raises none', async () => {
     const store = new LocalStore(tempDir('refresh-store'));
     // Advisory set 1: werkzeug's real advisories from the shared snapshot.
-    const osvDir = tempDir('refresh-osv');
-    cpSync(path.join(defaultAdvisorySource(), 'vulns', 'werkzeug'), path.join(osvDir, 'werkzeug'), {
-      recursive: true,
-    });
+    const osvDir = addSnapshotAdvisories(tempDir('refresh-osv'), 'werkzeug');
     const first = await syncAdvisories(store, osvDir);
     assert.ok(first.count >= 1);
 
