@@ -1,6 +1,6 @@
 import type { Tagset } from '../activities/tagging/tagset';
 import { type Ecosystem, packageOf, parseLabel, presentLabels, withoutAlongside } from './label';
-import { fitThreshold, mergeCandidates } from './merge';
+import { type Calibration, fitThreshold, mergeCandidates } from './merge';
 import type { Model } from './model';
 import { yielder } from './yield';
 
@@ -56,6 +56,19 @@ export interface MergeSettings {
   minPackageCoverage: number;
   /** Per ecosystem, where a share other than `minPackageCoverage` measured better. */
   packageCoverage: Partial<Record<Ecosystem, number>>;
+}
+
+/** A calibration with these merge settings in place of any it had (an old per-ecosystem share included). */
+export function withMergeSettings(c: Calibration, m: MergeSettings): Calibration {
+  const { packageCoverage: _previous, ...rest } = c;
+  return {
+    ...rest,
+    minThreshold: m.minThreshold,
+    minPackageThreshold: m.minPackageThreshold,
+    requirePackage: m.requirePackage,
+    minPackageCoverage: m.minPackageCoverage,
+    ...(Object.keys(m.packageCoverage).length ? { packageCoverage: m.packageCoverage } : {}),
+  };
 }
 
 /**

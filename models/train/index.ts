@@ -1,7 +1,7 @@
 import { BadInputError } from '../../activities/errors';
 import type { ObjectStore } from '../../activities/store/object-store';
 import type { Tagset } from '../../activities/tagging/tagset';
-import { calibrateThresholds, tuneFloors } from '../calibrate';
+import { calibrateThresholds, tuneFloors, withMergeSettings } from '../calibrate';
 import { encodeExpert, type ExpertArtifact, LoadedExpert, digestOf } from '../expert';
 import { packageOf, parseLabel } from '../label';
 import { Model } from '../model';
@@ -164,12 +164,7 @@ export async function trainFull(
     const keys = new Set([...labels, ...labels.map(packageOf)]);
     draft.calibration.thresholds = await calibrateThresholds(provisional(draft, experts), o.validation, keys);
     const floors = await tuneFloors(provisional(draft, experts), o.validation);
-    draft.calibration.minThreshold = floors.minThreshold;
-    draft.calibration.minPackageThreshold = floors.minPackageThreshold;
-    draft.calibration.requirePackage = floors.requirePackage;
-    draft.calibration.minPackageCoverage = floors.minPackageCoverage;
-    if (Object.keys(floors.packageCoverage).length)
-      draft.calibration.packageCoverage = floors.packageCoverage;
+    draft.calibration = withMergeSettings(draft.calibration, floors);
   }
   const calibrateMs = performance.now() - c0;
   draft.training.ms = Math.round(performance.now() - t0);
@@ -316,15 +311,7 @@ export async function recalibrate(
     {
       ...draft,
       parent: base.version,
-      calibration: {
-        ...base.calibration,
-        thresholds,
-        minThreshold: floors.minThreshold,
-        minPackageThreshold: floors.minPackageThreshold,
-        requirePackage: floors.requirePackage,
-        minPackageCoverage: floors.minPackageCoverage,
-        ...(Object.keys(floors.packageCoverage).length ? { packageCoverage: floors.packageCoverage } : {}),
-      },
+      calibration: withMergeSettings({ ...base.calibration, thresholds }, floors),
       training: { ...base.training, expertsTrained: 0, expertsReused: base.experts.length },
     },
     base.experts,

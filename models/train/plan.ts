@@ -46,8 +46,8 @@ export class TrainingIndex {
   private readonly sampleValues: Float32Array[] = [];
   private colOf = new Int32Array(0);
 
-  /** Builds the index at once; training code uses {@link TrainingIndex.create}, which lets timers run. */
   /**
+   * Builds the index at once; training code uses {@link TrainingIndex.create}, which lets timers run.
    * With `forLabels`, the index serves only experts for those labels (incremental training): tags that no
    * sample of theirs carries are left out. Such a tag can be in no expert's vocabulary, hard-negative
    * search or core tags, so the jobs are the same, and indexing skips the millions of tags of the other
@@ -74,10 +74,10 @@ export class TrainingIndex {
     const samples = this.samples;
     let keep: Set<string> | undefined;
     if (this.forLabels) {
-      const wanted = new Set(this.forLabels);
+      const labels = new Set(this.forLabels);
       keep = new Set();
       for (const s of samples)
-        if (s.labels?.some((l) => wanted.has(l))) for (const t of Object.keys(s.tags)) keep.add(t);
+        if (s.labels?.some((l) => labels.has(l))) for (const t of Object.keys(s.tags)) keep.add(t);
     }
     // A few thousand wanted tags are cheaper to look up in each sample than a large layer's 100k tags are
     // to list.

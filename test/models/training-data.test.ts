@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tagset } from '../../activities/tagging/tagset';
-import { calibrateThresholds, tuneFloors } from '../../models/calibrate';
+import { calibrateThresholds, tuneFloors, withMergeSettings } from '../../models/calibrate';
 import { evaluate } from '../../models/evaluate';
 import { LoadedExpert } from '../../models/expert';
 import { Model } from '../../models/model';
@@ -64,6 +64,29 @@ describe('training on real-data quirks', () => {
     assert.equal(job.versionRows, 14);
     // The package boosters also get the 6 positives again without their records (metadata dropout).
     assert.equal(job.matrix.rows, 20);
+  });
+
+  it('replaces every merge setting of a calibration, a per-ecosystem share it no longer has included', () => {
+    const old = {
+      thresholds: { 'pypi:a==1': 0.7 },
+      extraVersionCoverage: 0.5,
+      minPackageCoverage: 0.5,
+      packageCoverage: { deb: 0.25 },
+    };
+    const settings = {
+      minThreshold: 0.6,
+      minPackageThreshold: 0.8,
+      requirePackage: false,
+      minPackageCoverage: 0.75,
+    };
+    assert.deepEqual(withMergeSettings(old, { ...settings, packageCoverage: {} }), {
+      thresholds: { 'pypi:a==1': 0.7 },
+      extraVersionCoverage: 0.5,
+      ...settings,
+    });
+    assert.deepEqual(withMergeSettings(old, { ...settings, packageCoverage: { npm: 0.5 } }).packageCoverage, {
+      npm: 0.5,
+    });
   });
 
   it('plans the same jobs from an index of only the tags the new labels carry (incremental training)', () => {
