@@ -34,6 +34,8 @@ export interface EvalReport {
   single: SliceScores;
   multi: SliceScores;
   byEcosystem: Partial<Record<Ecosystem, SliceScores>>;
+  /** Per ecosystem again, single- and multi-label samples apart (the targets are set per kind). */
+  byEcosystemKind: Partial<Record<Ecosystem, { single?: SliceScores; multi?: SliceScores }>>;
   /** Layers that install no known package (base images): every finding on them is false. */
   base: { layers: number; findings: number; findingsPerLayer: number; layersWithFindings: number };
   /** Most frequent (true version → predicted other version of the same package) confusions. */
@@ -127,6 +129,7 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
   const single = new Slice();
   const multi = new Slice();
   const eco = new Map<Ecosystem, Slice>();
+  const ecoKind = new Map<string, Slice>();
   const base = { layers: 0, findings: 0, findingsPerLayer: 0, layersWithFindings: 0 };
   const confused = new Map<string, number>();
   const canonical = new Map<string, string>();
@@ -160,6 +163,10 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
       const inEco = (l: string) => l.startsWith(`${e}:`);
       const [truthIn, predictedIn] = [truth.filter(inEco), predicted.filter(inEco)];
       sl.add(truthIn, predictedIn);
+      const kindKey = `${e}\n${truth.length === 1 ? 'single' : 'multi'}`;
+      let ks = ecoKind.get(kindKey);
+      if (!ks) ecoKind.set(kindKey, (ks = new Slice()));
+      ks.add(truthIn, predictedIn);
       t.add(asGroup(truthIn), asGroup(predictedIn));
     }
     const truthByPkg = new Map(truth.map((l) => [packageOf(l), l]));
@@ -177,6 +184,16 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
     single: single.scores(),
     multi: multi.scores(),
     byEcosystem: Object.fromEntries([...eco].map(([e, sl]) => [e, sl.scores()])),
+    byEcosystemKind: Object.fromEntries(
+      [...eco.keys()].map((e) => {
+        const kinds: { single?: SliceScores; multi?: SliceScores } = {};
+        for (const k of ['single', 'multi'] as const) {
+          const sl = ecoKind.get(`${e}\n${k}`);
+          if (sl) kinds[k] = sl.scores();
+        }
+        return [e, kinds];
+      }),
+    ),
     base,
     confusedVersions: [...confused]
       .map(([k, count]) => {
@@ -210,7 +227,13 @@ export function formatEvalReport(r: EvalReport): string {
     row('all', r.all),
     row('single', r.single),
     row('multi', r.multi),
-    ...Object.entries(r.byEcosystem).map(([e, s]) => row(e, s as SliceScores)),
+    ...Object.entries(r.byEcosystem).flatMap(([e, s]) => {
+      const kinds = r.byEcosystemKind?.[e as Ecosystem] ?? {};
+      return [
+        row(e, s as SliceScores),
+        ...(['single', 'multi'] as const).flatMap((k) => (kinds[k] ? [row(`  ${k}`, kinds[k])] : [])),
+      ];
+    }),
     ...(r.indistinct.groups
       ? [
           `versions the training paths cannot tell apart: ${r.indistinct.labels} labels in ${r.indistinct.groups} groups; counting each group as one label, version micro-F1: ` +

@@ -33,6 +33,8 @@ export interface TrainOptions {
   hardNegatives: number;
   randomNegatives: number;
   metadataDropout: boolean;
+  /** Train also on copies of the labels' samples with only their packages' own tags (see PlanOptions). */
+  ownTagCopies: boolean;
   /** Share of a package's samples a tag must be in to be one of its core tags (see TrainingIndex.packageSignature). */
   coreShare: number;
   extraVersionCoverage: number;
@@ -54,6 +56,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   hardNegatives: 100,
   randomNegatives: 60,
   metadataDropout: true,
+  ownTagCopies: true,
   coreShare: 0.9,
   extraVersionCoverage: 0.5,
   seed: 1,

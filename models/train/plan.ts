@@ -17,6 +17,11 @@ export interface PlanOptions {
   randomNegatives: number;
   /** Train also on copies of the packages' samples with their versioned metadata tags removed. */
   metadataDropout: boolean;
+  /**
+   * Train also on copies of the labels' samples with only the tags their packages own (see
+   * {@link TrainingIndex.ownTags}): the package without its dependencies or its install method's traces.
+   */
+  ownTagCopies: boolean;
   /** A tag is core to a package (its signature, which merging asks a share of) when this share of its samples carry it. */
   coreShare: number;
   seed: number;
@@ -31,6 +36,11 @@ export interface PlanOptions {
 export class TrainingIndex {
   private readonly byLabel = new Map<string, number[]>();
   private readonly byPackage = new Map<string, number[]>();
+  /** Package → samples that carry it as a dependency (`also`) but not as a label. */
+  private readonly byDependency = new Map<string, number[]>();
+  private readonly owned = new Map<string, Set<number>>();
+  /** Scratch counts per interned tag for {@link TrainingIndex.ownTags}, all zero between calls. */
+  private tagCounts = new Int32Array(0);
   private readonly byTag = new Map<number, number[]>();
   private readonly unlabelled: number[] = [];
   private maxDf = 0;
@@ -111,6 +121,11 @@ export class TrainingIndex {
       for (const p of new Set(labels.map(packageOf))) push(this.byPackage, p, i);
     });
     this.alongside = samples.map((s) => (s.also?.length ? new Set(s.also.map(packageOf)) : undefined));
+    this.alongside.forEach((along, i) => {
+      const own = new Set((samples[i].labels ?? []).map(packageOf));
+      for (const p of along ?? []) if (!own.has(p)) push(this.byDependency, p, i);
+    });
+    this.tagCounts = new Int32Array(this.tagId.size);
     // Tags in more than 2% of samples say nothing about which samples are similar.
     this.maxDf = Math.max(10, Math.ceil(samples.length * 0.02));
     // Two passes so the many tags seen once (hashes, temp names) never get a postings list.
@@ -168,6 +183,9 @@ export class TrainingIndex {
     }
     const rows = [...positives, ...negatives];
     const rowSamples = rows.map((i) => this.samples[i]);
+    // Version rows after the plain ones: a copy keeps its version's evidence, so every booster learns from it.
+    const ownOnly = o.ownTagCopies ? this.ownTagCopies([...positives], family) : [];
+    rowSamples.push(...ownOnly);
     const augmented: Tagset[] = [];
     if (o.metadataDropout) {
       // Copies of the packages' own samples without their versioned metadata tags, for the package boosters
@@ -180,7 +198,7 @@ export class TrainingIndex {
         if (own.length) augmented.push({ ...s, tags: withoutVersionedTags(s.tags, own) });
       }
     }
-    const full = this.vectorizeRows(rows, augmented, vocabulary, o.encoding);
+    const full = this.vectorizeRows(rows, [...ownOnly, ...augmented], vocabulary, o.encoding);
     const { matrix, kept } = distinctColumns(full);
     vocabulary = kept.map((c) => vocabulary[c]);
     const packages = [...family].sort();
@@ -197,7 +215,7 @@ export class TrainingIndex {
       vocabulary,
       encoding: o.encoding,
       matrix,
-      versionRows: rows.length,
+      versionRows: rowSamples.length,
       targets,
       signatures: labels.map((l) => this.signature(l)),
       packageSignatures: packages.map((p) => this.packageSignature(p, o.coreShare)),
@@ -267,16 +285,71 @@ export class TrainingIndex {
       const ids = this.sampleTags[i];
       for (let k = 0; k < ids.length; k++) seen.set(ids[k], (seen.get(ids[k]) ?? 0) + 1);
     }
+    const owned = this.ownedTags(pkg);
     return (
       [...seen]
         .filter(([id, n]) => n >= share * own.length && this.df[id] <= Math.max(this.maxDf, n))
         // Ties by name, not by interning order, which depends on which samples the index holds.
-        .map(([id, n]) => [this.tagNames[id], n] as const)
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .map(([id, n]) => [this.tagNames[id], n, owned.has(id) ? 1 : 0] as const)
+        .sort((a, b) => b[2] - a[2] || b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .slice(0, 64)
         .map(([t]) => t)
         .sort()
     );
+  }
+
+  /**
+   * The tags of a package's samples that only samples holding the package carry (as a label or as a
+   * dependency): its own files, not those of the dependencies its installs brought along, which other
+   * packages' layers carry too. A package's own file that some unrelated layer happens to share is not
+   * counted; a dependency installed with this package only is (nothing can tell it apart here).
+   */
+  ownTags(pkg: string): string[] {
+    return [...this.ownedTags(pkg)].map((id) => this.tagNames[id]).sort();
+  }
+
+  private ownedTags(pkg: string): Set<number> {
+    const cached = this.owned.get(pkg);
+    if (cached) return cached;
+    const labelled = this.byPackage.get(pkg) ?? [];
+    const counts = this.tagCounts;
+    const touched: number[] = [];
+    for (const i of [...labelled, ...(this.byDependency.get(pkg) ?? [])]) {
+      const ids = this.sampleTags[i];
+      for (let k = 0; k < ids.length; k++) if (counts[ids[k]]++ === 0) touched.push(ids[k]);
+    }
+    const owned = new Set<number>();
+    for (const i of labelled) {
+      const ids = this.sampleTags[i];
+      for (let k = 0; k < ids.length; k++) if (counts[ids[k]] === this.df[ids[k]]) owned.add(ids[k]);
+    }
+    for (const id of touched) counts[id] = 0;
+    this.owned.set(pkg, owned);
+    return owned;
+  }
+
+  /**
+   * Copies of the positives with only the tags the family's packages own, labelled with those packages
+   * only (a copy that would keep every tag is left out). Every install in the data brings a package's
+   * dependencies along and leaves its install method's traces (apt's logs and lists, a prefix), but in an
+   * image the dependencies are often in an earlier layer and the method may be another (`dpkg -i` of the
+   * file alone): boosters that learned from those tags miss the package there.
+   */
+  private ownTagCopies(positives: number[], family: ReadonlySet<string>): Tagset[] {
+    const out: Tagset[] = [];
+    for (const i of positives) {
+      const s = this.samples[i];
+      const labels = (s.labels ?? []).filter((l) => family.has(packageOf(l)));
+      const owned = labels.map((l) => this.ownedTags(packageOf(l)));
+      const ids = this.sampleTags[i];
+      const vals = this.sampleValues[i];
+      const tags: Record<string, number> = {};
+      for (let k = 0; k < ids.length; k++)
+        if (owned.some((o) => o.has(ids[k]))) setTag(tags, this.tagNames[ids[k]], vals[k]);
+      const n = Object.keys(tags).length;
+      if (n && n < ids.length) out.push({ ...s, tags, labels, also: undefined });
+    }
+    return out;
   }
 
   /**
@@ -362,11 +435,16 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
       if (/^[-_]\d/.test(rest) || rest === '-' || rest === '_') record = true;
     }
     if (record) continue;
-    if (t === '__proto__')
-      Object.defineProperty(out, t, { value: n, enumerable: true, writable: true, configurable: true });
-    else out[t] = n;
+    setTag(out, t, n);
   }
   return out;
+}
+
+/** A tag named `__proto__` (a path part like any other) must become a key, not the object's prototype. */
+function setTag(tags: Record<string, number>, t: string, n: number): void {
+  if (t === '__proto__')
+    Object.defineProperty(tags, t, { value: n, enumerable: true, writable: true, configurable: true });
+  else tags[t] = n;
 }
 
 function push<K>(m: Map<K, number[]>, k: K, v: number): void {

@@ -56,6 +56,14 @@ describe('model: training, registry, inference, incremental training', () => {
       report.base.layers === 20 && report.base.findingsPerLayer <= 1,
       `base FP ${report.base.findingsPerLayer}`,
     );
+    // Per ecosystem, single- and multi-label samples apart: together they are the ecosystem's slice.
+    for (const [e, slice] of Object.entries(report.byEcosystem)) {
+      const kinds = report.byEcosystemKind[e as keyof typeof report.byEcosystemKind] ?? {};
+      const tp = (k: 'single' | 'multi') => kinds[k]?.version.micro.tp ?? 0;
+      assert.equal(tp('single') + tp('multi'), slice?.version.micro.tp, e);
+      assert.equal((kinds.single?.samples ?? 0) + (kinds.multi?.samples ?? 0), slice?.samples, e);
+    }
+    assert.ok(Object.values(report.byEcosystemKind).some((k) => k?.multi && k.single));
   });
 
   it('finds the same whether it merges every score or only the candidates the pipeline ships', async () => {

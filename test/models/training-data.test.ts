@@ -61,9 +61,45 @@ describe('training on real-data quirks', () => {
     // the two gamma layers that carry beta's files.
     assert.equal(job.positives, 6);
     assert.equal(job.negatives, 8);
-    assert.equal(job.versionRows, 14);
-    // The package boosters also get the 6 positives again without their records (metadata dropout).
-    assert.equal(job.matrix.rows, 20);
+    // The positives again with beta's own tags only (ownTagCopies).
+    assert.equal(job.versionRows, 20);
+    // The package boosters also get those 12 positive rows again without their records (metadata dropout).
+    assert.equal(job.matrix.rows, 32);
+  });
+
+  it('tells a package its own tags from those of the dependencies its installs brought along', () => {
+    const index = new TrainingIndex(samples);
+    const owned = (pkg: string) => index.ownTags(pkg);
+    // gamma's layers carry beta's files too, but beta's own layers carry them without gamma.
+    assert.deepEqual(owned('pypi:gamma'), ['gamma', 'gamma_x']);
+    // beta's files are beta's although gamma's layers carry them: those layers hold beta (as a dependency).
+    assert.deepEqual(owned('pypi:beta'), [...beta].sort());
+    // Core tags (64 at most) take a package's own tags first, though 70 of its dependency's files are in
+    // every one of its layers too and come first by name.
+    const dep = Array.from({ length: 70 }, (_, i) => `aaa${i}`);
+    const withDep = new TrainingIndex([
+      ...variants.map((v) => t([v, 'zeta', 'zeta_x', ...dep], ['pypi:zeta==1.0'], ['pypi:aaa==1.0'])),
+      ...variants.map((v) => t([v, ...dep], ['pypi:aaa==1.0'])),
+    ]);
+    const core = withDep.packageSignature('pypi:zeta', DEFAULT_TRAIN_OPTIONS.coreShare);
+    assert.equal(core.length, 64);
+    assert.ok(core.includes('zeta') && core.includes('zeta_x'), core.join(','));
+  });
+
+  it('trains on copies of its positives with only the package own tags', () => {
+    const index = new TrainingIndex(samples);
+    const o = { ...DEFAULT_TRAIN_OPTIONS, hardNegatives: 50, metadataDropout: false };
+    const job = index.job(['pypi:gamma==3.0'], o, 0);
+    const plain = index.job(['pypi:gamma==3.0'], { ...o, ownTagCopies: false }, 0);
+    // Gamma's three layers again, positive, holding gamma's own tags only: not beta's files, which two of
+    // them brought along, nor the tags every install of this kind leaves (`dist-packages`, `RECORD`).
+    assert.equal(job.versionRows, plain.versionRows + 3);
+    const cols = job.vocabulary;
+    for (let r = plain.versionRows; r < job.versionRows; r++) {
+      const present = cols.filter((_, c) => job.matrix.data[r * cols.length + c] !== -1);
+      assert.deepEqual(present.sort(), ['gamma', 'gamma_x'].filter((x) => cols.includes(x)).sort());
+      assert.equal(job.targets[0][r], 1);
+    }
   });
 
   it('replaces every merge setting of a calibration, a per-ecosystem share it no longer has included', () => {
