@@ -221,7 +221,7 @@ export async function trainAdd(
   const added = [...new Set(samples.flatMap((s) => s.labels ?? []))].filter((l) => !known.has(l)).sort();
   if (added.length === 0)
     throw new BadInputError(`every label in the data is already in model ${base.version}: nothing to add`);
-  const index = await TrainingIndex.create(samples, added);
+  const index = await TrainingIndex.create(samples, { labels: added, minSupport: o.minSupport });
   const groups = routeLabels(added, samples, { strategy: o.routing, groupSize: o.groupSize, seed: o.seed });
   const indexMs = performance.now() - t0;
   const { experts, planMs, trainMs } = await trainGroups(index, groups, o);

@@ -58,22 +58,26 @@ export class TrainingIndex {
 
   /**
    * Builds the index at once; training code uses {@link TrainingIndex.create}, which lets timers run.
-   * With `forLabels`, the index serves only experts for those labels (incremental training): tags that no
-   * sample of theirs carries are left out. Such a tag can be in no expert's vocabulary, hard-negative
-   * search or core tags, so the jobs are the same, and indexing skips the millions of tags of the other
-   * samples.
+   * With `only`, the index serves only experts for those labels (incremental training): the samples of
+   * those labels are indexed whole, the others only for the tags that can enter those experts'
+   * vocabularies (seen in `minSupport` samples of one label, see expertVocabulary). No other tag can be
+   * in a vocabulary, a hard-negative search or a package's core tags, so the jobs are the same, and
+   * indexing skips the millions of tags of the other samples.
    */
   constructor(
     readonly samples: readonly Tagset[],
     build = true,
-    private readonly forLabels?: readonly string[],
+    private readonly only?: { labels: readonly string[]; minSupport: number },
   ) {
     if (build) for (const _ of this.build());
   }
 
   /** The index, built with a turn for the event loop now and then (activity heartbeats are timers). */
-  static async create(samples: readonly Tagset[], forLabels?: readonly string[]): Promise<TrainingIndex> {
-    const index = new TrainingIndex(samples, false, forLabels);
+  static async create(
+    samples: readonly Tagset[],
+    only?: { labels: readonly string[]; minSupport: number },
+  ): Promise<TrainingIndex> {
+    const index = new TrainingIndex(samples, false, only);
     const pause = yielder();
     for (const _ of index.build()) await pause();
     return index;
@@ -83,34 +87,19 @@ export class TrainingIndex {
   private *build(): Generator<void> {
     const samples = this.samples;
     let keep: Set<string> | undefined;
-    if (this.forLabels) {
-      const labels = new Set(this.forLabels);
-      keep = new Set();
-      for (const s of samples)
-        if (s.labels?.some((l) => labels.has(l))) for (const t of Object.keys(s.tags)) keep.add(t);
+    let whole: Set<Tagset> | undefined;
+    if (this.only) {
+      const labels = new Set(this.only.labels);
+      whole = new Set(samples.filter((s) => s.labels?.some((l) => labels.has(l))));
+      keep = new Set(expertVocabulary([...whole], this.only.labels, this.only.minSupport));
     }
     // A few thousand wanted tags are cheaper to look up in each sample than a large layer's 100k tags are
     // to list.
     const wanted = keep && keep.size <= 5000 ? [...keep] : undefined;
+    const wantedIds = wanted?.map((t) => this.intern(t)) ?? [];
     for (const s of samples) {
-      const keys = wanted
-        ? wanted.filter((t) => Object.hasOwn(s.tags, t))
-        : keep
-          ? Object.keys(s.tags).filter((t) => (keep as Set<string>).has(t))
-          : Object.keys(s.tags);
-      const ids = new Int32Array(keys.length);
-      const vals = new Float32Array(keys.length);
-      keys.forEach((t, k) => {
-        let id = this.tagId.get(t);
-        if (id === undefined) {
-          this.tagId.set(t, (id = this.tagId.size));
-          this.tagNames.push(t);
-        }
-        ids[k] = id;
-        vals[k] = s.tags[t];
-      });
-      this.sampleTags.push(ids);
-      this.sampleValues.push(vals);
+      if (whole?.has(s) === false) this.indexSample(s.tags, keep, wanted, wantedIds);
+      else this.indexSample(s.tags);
       yield;
     }
     this.colOf = new Int32Array(this.tagId.size).fill(-1);
@@ -140,6 +129,41 @@ export class TrainingIndex {
       }
       yield;
     }
+  }
+
+  private intern(t: string): number {
+    let id = this.tagId.get(t);
+    if (id === undefined) {
+      this.tagId.set(t, (id = this.tagId.size));
+      this.tagNames.push(t);
+    }
+    return id;
+  }
+
+  /** One sample's tags (those in `keep`, when given: `wanted` lists them when there are few) as ids. */
+  private indexSample(
+    tags: Record<string, number>,
+    keep?: Set<string>,
+    wanted?: string[],
+    wantedIds: number[] = [],
+  ): void {
+    const ids: number[] = [];
+    const vals: number[] = [];
+    if (wanted) {
+      for (let k = 0; k < wanted.length; k++) {
+        if (!Object.hasOwn(tags, wanted[k])) continue;
+        ids.push(wantedIds[k]);
+        vals.push(tags[wanted[k]]);
+      }
+    } else {
+      for (const t of Object.keys(tags)) {
+        if (keep && !keep.has(t)) continue;
+        ids.push(this.intern(t));
+        vals.push(tags[t]);
+      }
+    }
+    this.sampleTags.push(Int32Array.from(ids));
+    this.sampleValues.push(Float32Array.from(vals));
   }
 
   labels(): string[] {
@@ -184,7 +208,7 @@ export class TrainingIndex {
     const rows = [...positives, ...negatives];
     const rowSamples = rows.map((i) => this.samples[i]);
     // Version rows after the plain ones: a copy keeps its version's evidence, so every booster learns from it.
-    const ownOnly = o.ownTagCopies ? this.ownTagCopies([...positives], family) : [];
+    const ownOnly = o.ownTagCopies ? this.ownTagCopies([...positives], family, new Set(vocabulary)) : [];
     rowSamples.push(...ownOnly);
     const augmented: Tagset[] = [];
     if (o.metadataDropout) {
@@ -254,18 +278,40 @@ export class TrainingIndex {
   }
 
   /**
-   * Labels of one package whose samples, taken together, show exactly the same tags: the versions the
-   * data cannot tell apart. Groups of two or more, each sorted, for the labels given.
+   * Labels of one package that the data cannot tell apart: a layer of one installed alone shows exactly
+   * the same tags as a layer of the other (the same file names: many npm releases change only file
+   * contents), or their samples, taken together, do. Groups of two or more (joined transitively), each
+   * sorted, for the labels given.
    */
   indistinctGroups(labels: readonly string[]): string[][] {
-    const byKey = new Map<string, string[]>();
+    const parent = new Map(labels.map((l) => [l, l]));
+    const find = (l: string): string => {
+      let r = l;
+      while (parent.get(r) !== r) r = parent.get(r) as string;
+      parent.set(l, r);
+      return r;
+    };
+    const join = (group: string[]) => {
+      for (const l of group.slice(1)) parent.set(find(l), find(group[0]));
+    };
+    const byUnion = new Map<string, string[]>();
+    const byLayer = new Map<string, Set<string>>();
     for (const l of labels) {
       const tags = new Set<number>();
-      for (const i of this.byLabel.get(l) ?? []) for (const t of this.sampleTags[i]) tags.add(t);
+      for (const i of this.byLabel.get(l) ?? []) {
+        for (const t of this.sampleTags[i]) tags.add(t);
+        if (this.samples[i].labels?.length !== 1) continue;
+        const key = `${packageOf(l)}\n${[...this.sampleTags[i]].sort((a, b) => a - b).join(',')}`;
+        byLayer.set(key, (byLayer.get(key) ?? new Set()).add(l));
+      }
       const key = `${packageOf(l)}\n${[...tags].sort((a, b) => a - b).join(',')}`;
-      byKey.set(key, [...(byKey.get(key) ?? []), l]);
+      byUnion.set(key, [...(byUnion.get(key) ?? []), l]);
     }
-    return [...byKey.values()]
+    for (const g of byUnion.values()) join(g);
+    for (const g of byLayer.values()) join([...g]);
+    const groups = new Map<string, string[]>();
+    for (const l of labels) groups.set(find(l), [...(groups.get(find(l)) ?? []), l]);
+    return [...groups.values()]
       .filter((g) => g.length > 1)
       .map((g) => g.sort())
       .sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -330,12 +376,16 @@ export class TrainingIndex {
 
   /**
    * Copies of the positives with only the tags the family's packages own, labelled with those packages
-   * only (a copy that would keep every tag is left out). Every install in the data brings a package's
+   * only (a copy that would keep every tag of the vocabulary the sample has is the same row: left out). Every install in the data brings a package's
    * dependencies along and leaves its install method's traces (apt's logs and lists, a prefix), but in an
    * image the dependencies are often in an earlier layer and the method may be another (`dpkg -i` of the
    * file alone): boosters that learned from those tags miss the package there.
    */
-  private ownTagCopies(positives: number[], family: ReadonlySet<string>): Tagset[] {
+  private ownTagCopies(
+    positives: number[],
+    family: ReadonlySet<string>,
+    vocabulary: ReadonlySet<string>,
+  ): Tagset[] {
     const out: Tagset[] = [];
     for (const i of positives) {
       const s = this.samples[i];
@@ -344,10 +394,14 @@ export class TrainingIndex {
       const ids = this.sampleTags[i];
       const vals = this.sampleValues[i];
       const tags: Record<string, number> = {};
-      for (let k = 0; k < ids.length; k++)
-        if (owned.some((o) => o.has(ids[k]))) setTag(tags, this.tagNames[ids[k]], vals[k]);
-      const n = Object.keys(tags).length;
-      if (n && n < ids.length) out.push({ ...s, tags, labels, also: undefined });
+      let dropped = false;
+      for (let k = 0; k < ids.length; k++) {
+        const t = this.tagNames[ids[k]];
+        if (!vocabulary.has(t)) continue;
+        if (owned.some((o) => o.has(ids[k]))) setTag(tags, t, vals[k]);
+        else dropped = true;
+      }
+      if (dropped && Object.keys(tags).length) out.push({ ...s, tags, labels, also: undefined });
     }
     return out;
   }
