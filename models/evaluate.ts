@@ -49,6 +49,8 @@ export interface EvalReport {
     groups: number;
     labels: number;
     all: LevelScores;
+    single: LevelScores;
+    multi: LevelScores;
     byEcosystem: Partial<Record<Ecosystem, LevelScores>>;
   };
 }
@@ -136,6 +138,7 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
   for (const g of model.manifest.indistinct ?? []) for (const l of g) canonical.set(l, g[0]);
   const asGroup = (ls: string[]) => new Set(ls.map((l) => canonical.get(l) ?? l));
   const merged = new Tally();
+  const mergedKind = { single: new Tally(), multi: new Tally() };
   const mergedEco = new Map<Ecosystem, Tally>();
   const times: number[] = [];
   for (const s of samples) {
@@ -152,6 +155,7 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
     }
     all.add(truth, predicted);
     merged.add(asGroup(truth), asGroup(predicted));
+    mergedKind[truth.length === 1 ? 'single' : 'multi'].add(asGroup(truth), asGroup(predicted));
     (truth.length === 1 ? single : multi).add(truth, predicted);
     const ecos = new Set(truth.map((l) => parseLabel(l).ecosystem));
     for (const e of ecos) {
@@ -206,6 +210,8 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
       groups: model.manifest.indistinct?.length ?? 0,
       labels: canonical.size,
       all: merged.scores(),
+      single: mergedKind.single.scores(),
+      multi: mergedKind.multi.scores(),
       byEcosystem: Object.fromEntries([...mergedEco].map(([e, t]) => [e, t.scores()])),
     },
     latencyMs: {
@@ -237,7 +243,16 @@ export function formatEvalReport(r: EvalReport): string {
     ...(r.indistinct.groups
       ? [
           `versions the training paths cannot tell apart: ${r.indistinct.labels} labels in ${r.indistinct.groups} groups; counting each group as one label, version micro-F1: ` +
-            [['all', r.indistinct.all], ...Object.entries(r.indistinct.byEcosystem)]
+            [
+              ['all', r.indistinct.all],
+              ...(r.indistinct.single
+                ? [
+                    ['single', r.indistinct.single],
+                    ['multi', r.indistinct.multi],
+                  ]
+                : []),
+              ...Object.entries(r.indistinct.byEcosystem),
+            ]
               .map(([e, s]) => `${e as string} ${f((s as LevelScores).micro.f1)}`)
               .join(', '),
         ]

@@ -252,6 +252,46 @@ export function datasetStats(dataset: {
   return out;
 }
 
+export interface VersionCeiling {
+  /** Single-label layers of the test split. */
+  testLayers: number;
+  /** Of them, layers whose tags equal those of a layer (any split) of another version of the package. */
+  sharedWithAnotherVersion: number;
+  /**
+   * The expected version accuracy on the test layers of the best model that reads only tags: on a layer
+   * that k versions share, it can do no better than name one of them (1/k).
+   */
+  ceiling: number;
+}
+
+/**
+ * How well any model that reads only a layer's tags (paths) could name versions, per ecosystem: releases
+ * that change only file contents leave layers no path-based model can tell apart.
+ */
+export function versionCeiling(
+  samples: ReadonlyArray<Pick<DatasetSample, 'ecosystem' | 'labels' | 'split' | 'tags'>>,
+): Partial<Record<Ecosystem, VersionCeiling>> {
+  const single = samples.filter((s) => s.labels.length === 1);
+  const keyOf = (s: (typeof single)[number]) =>
+    `${packageOf(s.labels[0])}\n${createHash('sha256')
+      .update(Object.keys(s.tags).sort().join('\n'))
+      .digest('hex')}`;
+  const versions = new Map<string, Set<string>>();
+  const keys = single.map(keyOf);
+  single.forEach((s, i) => versions.set(keys[i], (versions.get(keys[i]) ?? new Set()).add(s.labels[0])));
+  const out: Partial<Record<Ecosystem, VersionCeiling>> = {};
+  single.forEach((s, i) => {
+    if (s.split !== 'test') return;
+    const c = (out[s.ecosystem] ??= { testLayers: 0, sharedWithAnotherVersion: 0, ceiling: 0 });
+    const k = (versions.get(keys[i]) as Set<string>).size;
+    c.testLayers++;
+    if (k > 1) c.sharedWithAnotherVersion++;
+    c.ceiling += 1 / k;
+  });
+  for (const c of Object.values(out)) c.ceiling = c.testLayers ? c.ceiling / c.testLayers : 1;
+  return out;
+}
+
 /**
  * The dataset as tagsets for training, with the one validation rule every trainer uses (the shipped
  * model's build and the retrain workflow): the test split as written; from the train split, one sample

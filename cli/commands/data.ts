@@ -1,6 +1,11 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { datasetStats, loadDatasetSummary } from '../../activities/collect/dataset';
+import {
+  datasetStats,
+  loadDataset,
+  loadDatasetSummary,
+  versionCeiling,
+} from '../../activities/collect/dataset';
 import { ECOSYSTEMS } from '../../models/label';
 
 export function registerData(program: Command): void {
@@ -40,5 +45,20 @@ export function registerData(program: Command): void {
           ].join('\t'),
         );
       }
+    });
+  data
+    .command('ceiling [data]')
+    .description(
+      "per ecosystem: the test split's single-label layers whose tags equal a layer of another version of " +
+        'their package, and the best version accuracy a model that reads only paths can expect on the test ' +
+        'layers (default: the shipped dataset)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (dir: string | undefined, opts: { json?: boolean }) => {
+      const ceiling = versionCeiling((await loadDataset(dir ? path.resolve(dir) : undefined)).samples);
+      if (opts.json) return void console.log(JSON.stringify(ceiling, null, 2));
+      console.log(['ecosystem', 'test layers', 'same tags as another version', 'ceiling'].join('\t'));
+      for (const [eco, c] of Object.entries(ceiling))
+        console.log([eco, c.testLayers, c.sharedWithAnotherVersion, c.ceiling.toFixed(3)].join('\t'));
     });
 }

@@ -7,6 +7,7 @@ import {
   loadDataset,
   loadDatasetSummary,
   tagsLast,
+  versionCeiling,
   writeDataset,
   type DatasetSample,
 } from '../../activities/collect/dataset';
@@ -289,6 +290,27 @@ describe('dataset', () => {
     assert.deepEqual(stats.pypi.failureReasons, { 'sdist build failed': 1 });
     assert.equal(stats.deb.negativeSamples, 1);
     assert.equal(stats.npm.labels, 1);
+  });
+
+  it('bounds the version accuracy of any path-based model by the layers versions share', () => {
+    const layer = (labels: string[], split: 'train' | 'test', tags: string[]) => ({
+      ecosystem: 'npm' as const,
+      labels,
+      split,
+      tags: Object.fromEntries(tags.map((t) => [t, 1])),
+    });
+    const ceiling = versionCeiling([
+      // 1.0 and 1.1 leave the same files; 2.0 adds one. Counts do not matter, names do.
+      layer(['npm:a==1.0'], 'test', ['a', 'index.js']),
+      layer(['npm:a==1.1'], 'train', ['index.js', 'a']),
+      layer(['npm:a==2.0'], 'test', ['a', 'index.js', 'esm']),
+      // Another package's identical layer does not count, nor does a multi-label layer.
+      layer(['npm:b==1.0'], 'test', ['a', 'index.js']),
+      layer(['npm:a==3.0', 'npm:b==1.0'], 'test', ['a', 'index.js']),
+    ]);
+    assert.deepEqual(ceiling, {
+      npm: { testLayers: 3, sharedWithAnotherVersion: 1, ceiling: (0.5 + 1 + 1) / 3 },
+    });
   });
 
   it('refuses a directory that is not a dataset', async () => {

@@ -64,6 +64,9 @@ describe('model: training, registry, inference, incremental training', () => {
       assert.equal((kinds.single?.samples ?? 0) + (kinds.multi?.samples ?? 0), slice?.samples, e);
     }
     assert.ok(Object.values(report.byEcosystemKind).some((k) => k?.multi && k.single));
+    const g = report.indistinct;
+    assert.equal(g.single.micro.tp + g.multi.micro.tp, g.all.micro.tp);
+    assert.equal(g.single.micro.fp + g.multi.micro.fp, g.all.micro.fp);
   });
 
   it('finds the same whether it merges every score or only the candidates the pipeline ships', async () => {
