@@ -5,6 +5,7 @@ import { expertVocabulary, type FeatureEncoding, featureValue, vectorize } from 
 import { type BoosterParams, type DenseMatrix, MISSING } from '../xgboost/booster';
 import type { ExpertJob } from './expert-training';
 import { yielder } from '../yield';
+import { MIN_TAG_LENGTH } from '../../activities/tagging/columbus';
 
 export interface PlanOptions {
   encoding: FeatureEncoding;
@@ -478,6 +479,7 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
     for (const n of [lower, lower.replace(/-/g, '_'), lower.replace(/_/g, '-')]) names.add(n);
   }
   const out: Record<string, number> = {};
+  const removed: string[] = [];
   for (const [t, n] of Object.entries(tags)) {
     const lower = t.toLowerCase();
     let record =
@@ -488,8 +490,33 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
       const rest = lower.slice(name.length);
       if (/^[-_]\d/.test(rest) || rest === '-' || rest === '_') record = true;
     }
-    if (record) continue;
-    setTag(out, t, n);
+    if (record) removed.push(t);
+    else setTag(out, t, n);
+  }
+  // Columbus keeps a string only while some longer string continues it: `requests` is a tag because
+  // `requests-2.32.5.dist-info` extends it, not because the `requests` directory is there. So a prefix of
+  // a removed tag stays a tag only if a remaining tag one character longer continues it. If its count is
+  // all in removed strings, it is gone altogether and no longer continues its own prefix; else it is
+  // still counted (a token of its own, or one no longer string extends) and does.
+  const children = new Map<string, number>();
+  const parent = (t: string) => t.slice(0, -1);
+  for (const t of Object.keys(out))
+    if (t.length > MIN_TAG_LENGTH) children.set(parent(t), (children.get(parent(t)) ?? 0) + 1);
+  const goneCount = new Map<string, number>();
+  for (const r of removed) goneCount.set(r, tags[r]);
+  const goneBelow = new Map<string, number>();
+  for (const [r, n] of goneCount)
+    if (r.length > MIN_TAG_LENGTH) goneBelow.set(parent(r), (goneBelow.get(parent(r)) ?? 0) + n);
+  // Longest first: whether a prefix stays depends on its longer ones.
+  const prefixes = new Set<string>();
+  for (const r of removed) for (let k = MIN_TAG_LENGTH; k < r.length; k++) prefixes.add(r.slice(0, k));
+  for (const p of [...prefixes].sort((a, b) => b.length - a.length)) {
+    if (!Object.hasOwn(out, p) || (children.get(p) ?? 0) > 0) continue;
+    const n = out[p];
+    delete out[p];
+    if (n - (goneBelow.get(p) ?? 0) > 0 || p.length <= MIN_TAG_LENGTH) continue;
+    children.set(parent(p), (children.get(parent(p)) ?? 1) - 1);
+    goneBelow.set(parent(p), (goneBelow.get(parent(p)) ?? 0) + n);
   }
   return out;
 }

@@ -7,7 +7,8 @@ import { LoadedExpert } from '../../models/expert';
 import { Model } from '../../models/model';
 import { MODEL_SCHEMA, type ModelManifest } from '../../models/registry';
 import { trainFull } from '../../models/train';
-import { TrainingIndex } from '../../models/train/plan';
+import { TrainingIndex, withoutVersionedTags } from '../../models/train/plan';
+import { tokenizePaths } from '../../activities/tagging/columbus';
 import { DEFAULT_TRAIN_OPTIONS } from '../../models/train/index';
 
 /**
@@ -60,6 +61,33 @@ describe('training on real-data quirks', () => {
       t([...common, 'usr', ...delta, ...alpha], ['pypi:delta==2.0', 'pypi:alpha==1.0']),
     ]);
     assert.deepEqual(index.indistinctGroups(index.labels()), [['pypi:delta==1.0', 'pypi:delta==2.0']]);
+  });
+
+  it('deletes package records from tags as the tokenizer would have without them', () => {
+    const site = 'usr/local/lib/python3.11/site-packages';
+    const files = ['__init__.py', 'api.py', 'sessions.py', 'adapters.py', 'models.py'];
+    const pkg = (name: string) => [
+      `${site}/${name}`,
+      ...files.map((f) => `${site}/${name}/${f}`),
+      ...files.map((f) => `${site}/${name}/__pycache__/${f.replace('.py', '.cpython-311.pyc')}`),
+    ];
+    const records = (dir: string) =>
+      ['INSTALLER', 'METADATA', 'RECORD', 'REQUESTED', 'WHEEL', 'top_level.txt'].map(
+        (f) => `${site}/${dir}/${f}`,
+      );
+    const without = [...pkg('requests'), ...pkg('idna')];
+    const withRecords = [
+      ...without,
+      ...records('requests-2.32.5.dist-info'),
+      ...records('idna-3.10.dist-info'),
+    ];
+    const stripped = withoutVersionedTags(tokenizePaths(withRecords), [
+      'pypi:requests==2.32.5',
+      'pypi:idna==3.10',
+    ]);
+    // `requests` and `idna` are tags only while their dist-info directories extend them.
+    assert.ok(Object.hasOwn(tokenizePaths(withRecords), 'requests'));
+    assert.deepEqual(Object.keys(stripped).sort(), Object.keys(tokenizePaths(without)).sort());
   });
 
   it('never uses a layer that holds a package as a dependency as a negative for it', () => {
