@@ -131,7 +131,7 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
   const single = new Slice();
   const multi = new Slice();
   const eco = new Map<Ecosystem, Slice>();
-  const ecoKind = new Map<string, Slice>();
+  const ecoKind = new Map<Ecosystem, { single?: Slice; multi?: Slice }>();
   const base = { layers: 0, findings: 0, findingsPerLayer: 0, layersWithFindings: 0 };
   const confused = new Map<string, number>();
   const canonical = new Map<string, string>();
@@ -154,9 +154,11 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
       continue;
     }
     all.add(truth, predicted);
-    merged.add(asGroup(truth), asGroup(predicted));
-    mergedKind[truth.length === 1 ? 'single' : 'multi'].add(asGroup(truth), asGroup(predicted));
-    (truth.length === 1 ? single : multi).add(truth, predicted);
+    const kind = truth.length === 1 ? 'single' : 'multi';
+    const [truthGroups, predictedGroups] = [asGroup(truth), asGroup(predicted)];
+    merged.add(truthGroups, predictedGroups);
+    mergedKind[kind].add(truthGroups, predictedGroups);
+    (kind === 'single' ? single : multi).add(truth, predicted);
     const ecos = new Set(truth.map((l) => parseLabel(l).ecosystem));
     for (const e of ecos) {
       let sl = eco.get(e);
@@ -167,10 +169,9 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
       const inEco = (l: string) => l.startsWith(`${e}:`);
       const [truthIn, predictedIn] = [truth.filter(inEco), predicted.filter(inEco)];
       sl.add(truthIn, predictedIn);
-      const kindKey = `${e}\n${truth.length === 1 ? 'single' : 'multi'}`;
-      let ks = ecoKind.get(kindKey);
-      if (!ks) ecoKind.set(kindKey, (ks = new Slice()));
-      ks.add(truthIn, predictedIn);
+      let kinds = ecoKind.get(e);
+      if (!kinds) ecoKind.set(e, (kinds = {}));
+      (kinds[kind] ??= new Slice()).add(truthIn, predictedIn);
       t.add(asGroup(truthIn), asGroup(predictedIn));
     }
     const truthByPkg = new Map(truth.map((l) => [packageOf(l), l]));
@@ -189,14 +190,13 @@ export function evaluate(model: Model, samples: readonly Tagset[]): EvalReport {
     multi: multi.scores(),
     byEcosystem: Object.fromEntries([...eco].map(([e, sl]) => [e, sl.scores()])),
     byEcosystemKind: Object.fromEntries(
-      [...eco.keys()].map((e) => {
-        const kinds: { single?: SliceScores; multi?: SliceScores } = {};
-        for (const k of ['single', 'multi'] as const) {
-          const sl = ecoKind.get(`${e}\n${k}`);
-          if (sl) kinds[k] = sl.scores();
-        }
-        return [e, kinds];
-      }),
+      [...ecoKind].map(([e, k]) => [
+        e,
+        {
+          ...(k.single ? { single: k.single.scores() } : {}),
+          ...(k.multi ? { multi: k.multi.scores() } : {}),
+        },
+      ]),
     ),
     base,
     confusedVersions: [...confused]

@@ -1,7 +1,7 @@
 import type { Changeset } from '../layers/changeset';
 import { BadInputError } from '../errors';
 import { NOISE_TAGS, NOISE_TAGS_VERSION } from './noise-tags';
-import type { Tagset, TokenizerId } from './tagset';
+import { setTag, type Tagset, type TokenizerId } from './tagset';
 
 /**
  * The Columbus tokenizer (Praxi's feature extractor), reimplemented from the public Praxi code
@@ -245,12 +245,7 @@ function countTags(tokens: Map<string, number>, opts: ResolvedOptions): Record<s
   const tags: Record<string, number> = {};
   for (const i of order) {
     if (i < 0) continue;
-    const tag = keptTag[i];
-    const n = keptCount[i];
-    // A path part may be called anything, `__proto__` included: never let one reach the prototype.
-    if (tag === '__proto__')
-      Object.defineProperty(tags, tag, { value: n, enumerable: true, writable: true, configurable: true });
-    else tags[tag] = n;
+    setTag(tags, keptTag[i], keptCount[i]);
   }
   return tags;
 }

@@ -4,6 +4,8 @@
  * model code finds such tags once over its training set and drops them from every tagset, in
  * training and in inference alike (so the same set must travel with the model).
  */
+import { setTag } from './tagset';
+
 export interface LabelledTags {
   tags: Record<string, number>;
   labels?: readonly string[];
@@ -38,10 +40,7 @@ export function withoutTags(tags: Record<string, number>, drop: ReadonlySet<stri
   if (drop.size === 0) return { ...tags };
   const out: Record<string, number> = {};
   for (const [tag, n] of Object.entries(tags)) {
-    if (drop.has(tag)) continue;
-    if (tag === '__proto__')
-      Object.defineProperty(out, tag, { value: n, enumerable: true, writable: true, configurable: true });
-    else out[tag] = n;
+    if (!drop.has(tag)) setTag(out, tag, n);
   }
   return out;
 }

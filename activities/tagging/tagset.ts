@@ -17,3 +17,10 @@ export interface Tagset {
    */
   also?: string[];
 }
+
+/** Sets one tag. A path part may be called anything, `__proto__` included: it must become a key, never the prototype. */
+export function setTag(tags: Record<string, number>, tag: string, n: number): void {
+  if (tag === '__proto__')
+    Object.defineProperty(tags, tag, { value: n, enumerable: true, writable: true, configurable: true });
+  else tags[tag] = n;
+}

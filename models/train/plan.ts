@@ -1,4 +1,5 @@
-import type { Tagset } from '../../activities/tagging/tagset';
+import { setTag, type Tagset } from '../../activities/tagging/tagset';
+import { withoutTags } from '../../activities/tagging/shared-tags';
 import { packageOf, parseLabel } from '../label';
 import { makeRng, shuffle } from '../synthetic';
 import { expertVocabulary, type FeatureEncoding, featureValue, vectorize } from '../vectorize';
@@ -99,7 +100,7 @@ export class TrainingIndex {
     const wanted = keep && keep.size <= 5000 ? [...keep] : undefined;
     const wantedIds = wanted?.map((t) => this.intern(t)) ?? [];
     for (const s of samples) {
-      if (whole?.has(s) === false) this.indexSample(s.tags, keep, wanted, wantedIds);
+      if (whole && !whole.has(s)) this.indexSample(s.tags, keep, wanted, wantedIds);
       else this.indexSample(s.tags);
       yield;
     }
@@ -295,6 +296,8 @@ export class TrainingIndex {
     const join = (group: string[]) => {
       for (const l of group.slice(1)) parent.set(find(l), find(group[0]));
     };
+    const keyOf = (l: string, ids: Iterable<number>) =>
+      `${packageOf(l)}\n${Int32Array.from(ids).sort().join(',')}`;
     const byUnion = new Map<string, string[]>();
     const byLayer = new Map<string, Set<string>>();
     for (const l of labels) {
@@ -302,10 +305,10 @@ export class TrainingIndex {
       for (const i of this.byLabel.get(l) ?? []) {
         for (const t of this.sampleTags[i]) tags.add(t);
         if (this.samples[i].labels?.length !== 1) continue;
-        const key = `${packageOf(l)}\n${[...this.sampleTags[i]].sort((a, b) => a - b).join(',')}`;
+        const key = keyOf(l, this.sampleTags[i]);
         byLayer.set(key, (byLayer.get(key) ?? new Set()).add(l));
       }
-      const key = `${packageOf(l)}\n${[...tags].sort((a, b) => a - b).join(',')}`;
+      const key = keyOf(l, tags);
       byUnion.set(key, [...(byUnion.get(key) ?? []), l]);
     }
     for (const g of byUnion.values()) join(g);
@@ -377,10 +380,11 @@ export class TrainingIndex {
 
   /**
    * Copies of the positives with only the tags the family's packages own, labelled with those packages
-   * only (a copy that would keep every tag of the vocabulary the sample has is the same row: left out). Every install in the data brings a package's
-   * dependencies along and leaves its install method's traces (apt's logs and lists, a prefix), but in an
-   * image the dependencies are often in an earlier layer and the method may be another (`dpkg -i` of the
-   * file alone): boosters that learned from those tags miss the package there.
+   * only (a copy that would keep every tag of the vocabulary the sample has is the same row: left out).
+   * Every install in the data brings a package's dependencies along and leaves its install method's
+   * traces (apt's logs and lists, a prefix), but in an image the dependencies are often in an earlier
+   * layer and the method may be another (`dpkg -i` of the file alone): boosters that learned from those
+   * tags miss the package there.
    */
   private ownTagCopies(
     positives: number[],
@@ -478,9 +482,8 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
     const lower = name.toLowerCase();
     for (const n of [lower, lower.replace(/-/g, '_'), lower.replace(/_/g, '-')]) names.add(n);
   }
-  const out: Record<string, number> = {};
   const removed: string[] = [];
-  for (const [t, n] of Object.entries(tags)) {
+  for (const t of Object.keys(tags)) {
     const lower = t.toLowerCase();
     let record =
       RECORD_FILES.some((f) => t.length >= 3 && f.startsWith(t)) ||
@@ -491,8 +494,8 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
       if (/^[-_]\d/.test(rest) || rest === '-' || rest === '_') record = true;
     }
     if (record) removed.push(t);
-    else setTag(out, t, n);
   }
+  const out = withoutTags(tags, new Set(removed));
   // Columbus keeps a string only while some longer string continues it: `requests` is a tag because
   // `requests-2.32.5.dist-info` extends it, not because the `requests` directory is there. So a prefix of
   // a removed tag stays a tag only if a remaining tag one character longer continues it. If its count is
@@ -502,11 +505,9 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
   const parent = (t: string) => t.slice(0, -1);
   for (const t of Object.keys(out))
     if (t.length > MIN_TAG_LENGTH) children.set(parent(t), (children.get(parent(t)) ?? 0) + 1);
-  const goneCount = new Map<string, number>();
-  for (const r of removed) goneCount.set(r, tags[r]);
   const goneBelow = new Map<string, number>();
-  for (const [r, n] of goneCount)
-    if (r.length > MIN_TAG_LENGTH) goneBelow.set(parent(r), (goneBelow.get(parent(r)) ?? 0) + n);
+  for (const r of removed)
+    if (r.length > MIN_TAG_LENGTH) goneBelow.set(parent(r), (goneBelow.get(parent(r)) ?? 0) + tags[r]);
   // Longest first: whether a prefix stays depends on its longer ones.
   const prefixes = new Set<string>();
   for (const r of removed) for (let k = MIN_TAG_LENGTH; k < r.length; k++) prefixes.add(r.slice(0, k));
@@ -519,13 +520,6 @@ export function withoutVersionedTags(tags: Record<string, number>, labels: strin
     goneBelow.set(parent(p), (goneBelow.get(parent(p)) ?? 0) + n);
   }
   return out;
-}
-
-/** A tag named `__proto__` (a path part like any other) must become a key, not the object's prototype. */
-function setTag(tags: Record<string, number>, t: string, n: number): void {
-  if (t === '__proto__')
-    Object.defineProperty(tags, t, { value: n, enumerable: true, writable: true, configurable: true });
-  else tags[t] = n;
 }
 
 function push<K>(m: Map<K, number[]>, k: K, v: number): void {
