@@ -3,8 +3,10 @@
  * all-in-one `praxi worker` process, scanned through scanRegistry. Reports images and layers per minute
  * cold (every layer read) and warm (new images whose layers are all cached), history events per image,
  * and the worker's peak RSS. Target (issue 6): >= 60 images/min warm on this 2-core machine.
+ * With --split the roles run as two processes (`--queues scan` and `--queues infer,train`), as a
+ * deployment would, and each one's peak RSS is reported: the inference worker's is issue 5's target.
  *
- *   node dist/bench/e2e.js [--images 20] [--base-mb 80]
+ *   node dist/bench/e2e.js [--images 20] [--base-mb 80] [--split]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -95,14 +97,20 @@ async function main(): Promise<void> {
       alarms: { log: false },
     }),
   );
-  const worker = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'praxi.js'), 'worker'], {
-    env: { ...process.env, PRAXI_CONFIG: configFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let wout = '';
-  worker.stdout.on('data', (d) => (wout += d));
-  worker.stderr.on('data', (d) => (wout += d));
-  while (!/worker on/.test(wout)) await new Promise((r) => setTimeout(r, 100));
+  const split = process.argv.includes('--split');
+  const startWorker = async (queues?: string) => {
+    const args = [path.join(repoRoot(), 'bin', 'praxi.js'), 'worker', ...(queues ? ['--queues', queues] : [])];
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, PRAXI_CONFIG: configFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    while (!/worker on/.test(out)) await new Promise((r) => setTimeout(r, 100));
+    return { child, name: queues ?? 'scan,infer,train' };
+  };
+  const workers = split ? [await startWorker('scan'), await startWorker('infer,train')] : [await startWorker()];
 
   console.log(`building layers: shared base ~${baseMb} MB, shared middle ~15 MB, unique top ~5 MB per image`);
   const base = await layer(many('opt/base', baseMb, 1 << 20));
@@ -150,7 +158,7 @@ async function main(): Promise<void> {
   // registry where most layers are shared.
   await push('warm', n);
   const warm = await poll('warm');
-  const rss = peakRss(worker.pid!);
+  const rss = workers.map((w) => ({ name: w.name, bytes: peakRss(w.child.pid!) }));
   const mb = (base.blob.length + middle.blob.length + tops[0].blob.length) / 1e6;
   const line = (name: string, r: { seconds: number; totals: ScanRegistryTotals }) =>
     `${name.padEnd(5)} ${r.totals.scanned} images in ${r.seconds.toFixed(1)} s: ${((60 * r.totals.scanned) / r.seconds).toFixed(1)} images/min, ${((180 * r.totals.scanned) / r.seconds).toFixed(1)} layers/min (failed ${r.totals.failed})`;
@@ -160,13 +168,17 @@ async function main(): Promise<void> {
   console.log(
     `history events per image: ${(await historyPerImage('cold')).toFixed(0)} (cold), ${(await historyPerImage('warm')).toFixed(0)} (warm)`,
   );
-  console.log(`worker peak RSS: ${(rss / 2 ** 20).toFixed(0)} MiB`);
+  for (const r of rss) console.log(`worker (${r.name}) peak RSS: ${(r.bytes / 2 ** 20).toFixed(0)} MiB`);
   console.log(
     `ratio warm vs target (60 images/min): ${((60 * warm.totals.scanned) / warm.seconds / 60).toFixed(2)}x`,
   );
   await connection.close();
-  worker.kill('SIGTERM');
-  await new Promise((r) => worker.once('exit', r));
+  await Promise.all(
+    workers.map(({ child }) => {
+      child.kill('SIGTERM');
+      return new Promise((r) => child.once('exit', r));
+    }),
+  );
   await registry.stop();
   await server.stop();
 }
