@@ -99,7 +99,11 @@ async function main(): Promise<void> {
   );
   const split = process.argv.includes('--split');
   const startWorker = async (queues?: string) => {
-    const args = [path.join(repoRoot(), 'bin', 'praxi.js'), 'worker', ...(queues ? ['--queues', queues] : [])];
+    const args = [
+      path.join(repoRoot(), 'bin', 'praxi.js'),
+      'worker',
+      ...(queues ? ['--queues', queues] : []),
+    ];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, PRAXI_CONFIG: configFile },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,7 +114,9 @@ async function main(): Promise<void> {
     while (!/worker on/.test(out)) await new Promise((r) => setTimeout(r, 100));
     return { child, name: queues ?? 'scan,infer,train' };
   };
-  const workers = split ? [await startWorker('scan'), await startWorker('infer,train')] : [await startWorker()];
+  const workers = split
+    ? [await startWorker('scan'), await startWorker('infer,train')]
+    : [await startWorker()];
 
   console.log(`building layers: shared base ~${baseMb} MB, shared middle ~15 MB, unique top ~5 MB per image`);
   const base = await layer(many('opt/base', baseMb, 1 << 20));

@@ -1,4 +1,5 @@
 import { BadInputError } from '../activities/errors';
+import { SizeEvidence } from './size-evidence';
 import type { ObjectStore } from '../activities/store/object-store';
 import type { Tagset } from '../activities/tagging/tagset';
 import { LoadedExpert } from './expert';
@@ -23,6 +24,7 @@ export class Model {
   readonly selector: Selector;
   /** Label → its group of versions the training data cannot tell apart (manifest `indistinct`). */
   private readonly indistinct = new Map<string, string[]>();
+  private readonly sizes: SizeEvidence;
 
   constructor(
     readonly manifest: ModelManifest,
@@ -39,6 +41,7 @@ export class Model {
     );
     this.selector = new Selector(experts, (l) => thresholdOf(manifest.calibration, l));
     for (const g of manifest.indistinct ?? []) for (const l of g) this.indistinct.set(l, g);
+    this.sizes = new SizeEvidence(manifest.sizeSignatures);
   }
 
   private checkTokenizer(t: Tagset): void {
@@ -132,7 +135,7 @@ export class Model {
       const others = group.filter((l) => l !== p.label).map((l) => parseLabel(l).version);
       p.alternatives = [...new Set([...(p.alternatives ?? []), ...others])];
     }
-    return merged;
+    return this.sizes.resolve(merged, tagset);
   }
 }
 

@@ -55,6 +55,11 @@ export interface ModelManifest {
    * names one of its group. Evaluation reports version scores with each group counted as one as well.
    */
   indistinct?: string[][];
+  /**
+   * Per npm label, the size signatures of its training layers (models/size-evidence.ts): they name the
+   * version where paths cannot.
+   */
+  sizeSignatures?: Record<string, string[]>;
   training: { samples: number; ms: number; expertsTrained: number; expertsReused: number };
 }
 

@@ -1,4 +1,5 @@
 import { HELDOUT_VARIANT_PREFIX } from './base-images';
+import { packageOf } from '../../models/label';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { tagsetFromChangeset, tokenizerId, type TokenizerOptions } from '../tagging/columbus';
@@ -59,13 +60,19 @@ export async function buildDataset(
   for (let i = 0; i < oks.length; i += chunk) {
     const part = oks.slice(i, i + chunk);
     const tagsets = await Promise.all(
-      part.map(
-        async (o) => tagsetFromChangeset(await loadChangeset(store, o.result.changesetKey), tokenizer).tags,
+      part.map(async (o) =>
+        tagsetFromChangeset(await loadChangeset(store, o.result.changesetKey), tokenizer),
       ),
     );
     for (let j = 0; j < part.length; j++) {
-      const split = part[j].meta.variant.startsWith(HELDOUT_VARIANT_PREFIX) ? 'test' : splitOf(tagsets[j]);
-      await writer.write(tagsLast({ ...part[j].meta, split, tags: tagsets[j] }));
+      const { tags, sizeSignatures } = tagsets[j];
+      const split = part[j].meta.variant.startsWith(HELDOUT_VARIANT_PREFIX) ? 'test' : splitOf(tags);
+      // Only npm changesets carry sizes (the static PyPI and Debian paths record none): elsewhere a
+      // signature would be of zeros.
+      const sigs =
+        part[j].meta.ecosystem === 'npm' ? labelledSignatures(sizeSignatures, part[j].meta.labels) : {};
+      const extra = Object.keys(sigs).length ? { sizeSignatures: sigs } : {};
+      await writer.write(tagsLast({ ...part[j].meta, ...extra, split, tags }));
       light.push({ ...part[j].meta, split });
     }
   }
@@ -85,4 +92,14 @@ export async function buildDataset(
   const stats = datasetStats({ samples: light, failures });
   await writeFile(path.join(outDir, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
   return { manifest, stats };
+}
+
+/** The signatures of a sample's labelled packages: what training reads (its dependencies' are not labels). */
+export function labelledSignatures(
+  all: Record<string, string[]> | undefined,
+  labels: readonly string[],
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const pkg of labels.map(packageOf).sort()) if (all && Object.hasOwn(all, pkg)) out[pkg] = all[pkg];
+  return out;
 }

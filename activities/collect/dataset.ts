@@ -29,6 +29,8 @@ export interface DatasetSample {
   labels: string[];
   /** Dependencies the install brought into the same layer (not training labels). */
   also?: string[];
+  /** Size signatures of the labelled npm packages' directories (see tagging/size-signatures.ts). */
+  sizeSignatures?: Record<string, string[]>;
   tags: Record<string, number>;
 }
 
@@ -95,8 +97,13 @@ export class JsonlBrWriter {
   }
 
   async write(row: unknown): Promise<void> {
+    await this.writeLine(JSON.stringify(row));
+  }
+
+  /** One line as it is (a row already in JSON). */
+  async writeLine(line: string): Promise<void> {
     this.rows++;
-    if (!this.brotli.write(JSON.stringify(row) + '\n')) await once(this.brotli, 'drain');
+    if (!this.brotli.write(line + '\n')) await once(this.brotli, 'drain');
   }
 
   async close(): Promise<void> {
@@ -132,7 +139,10 @@ export async function writeDataset(dir: string, dataset: Dataset): Promise<void>
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(dataset.manifest, null, 2) + '\n');
 }
 
-async function* readJsonlBr<T>(file: string, parse: (line: string) => T = JSON.parse): AsyncGenerator<T> {
+export async function* readJsonlBr<T>(
+  file: string,
+  parse: (line: string) => T = JSON.parse,
+): AsyncGenerator<T> {
   const lines = readline.createInterface({
     input: createReadStream(file).pipe(createBrotliDecompress()),
     crlfDelay: Infinity,
@@ -146,11 +156,11 @@ export function tagsLast({ tags, ...rest }: DatasetSample): DatasetSample {
 }
 
 /**
- * A sample line without its tags. The writer puts `tags` last, and nothing before it can hold a quote
- * (ids, variants and labels are plain tokens), so the head of the line up to `,"tags":` is the rest of
- * the sample: parsing it skips nearly all the bytes (the tags are ~99% of them).
+ * A sample line without its tags. The writer puts `tags` last, and nothing before it can hold `,"tags":`
+ * (ids, variants and labels are plain tokens; size signatures are hex under package names), so the head of
+ * the line up to it is the rest of the sample: parsing it skips nearly all the bytes (the tags are ~99%).
  */
-function parseSampleHead(line: string): Omit<DatasetSample, 'tags'> {
+export function parseSampleHead(line: string): Omit<DatasetSample, 'tags'> {
   const cut = line.indexOf(',"tags":');
   if (cut < 0) {
     const { tags: _t, ...rest } = JSON.parse(line) as DatasetSample;
@@ -262,33 +272,59 @@ export interface VersionCeiling {
    * that k versions share, it can do no better than name one of them (1/k).
    */
   ceiling: number;
+  /** Layers whose tags and size signatures both equal another version's (a layer without signatures counts by tags). */
+  sharedWithSizes: number;
+  /** The same bound for a model that also reads the layer's size signatures. */
+  ceilingWithSizes: number;
 }
 
 /**
  * How well any model that reads only a layer's tags (paths) could name versions, per ecosystem: releases
- * that change only file contents leave layers no path-based model can tell apart.
+ * that change only file contents leave layers no path-based model can tell apart. The same with the
+ * layers' size signatures, where the dataset has them.
  */
 export function versionCeiling(
-  samples: ReadonlyArray<Pick<DatasetSample, 'ecosystem' | 'labels' | 'split' | 'tags'>>,
+  samples: ReadonlyArray<Pick<DatasetSample, 'ecosystem' | 'labels' | 'split' | 'tags' | 'sizeSignatures'>>,
 ): Partial<Record<Ecosystem, VersionCeiling>> {
   const single = samples.filter((s) => s.labels.length === 1);
-  const keyOf = (s: (typeof single)[number]) =>
-    `${packageOf(s.labels[0])}\n${createHash('sha256')
-      .update(Object.keys(s.tags).sort().join('\n'))
-      .digest('hex')}`;
+  const tagsKeys = single.map(
+    (s) =>
+      `${packageOf(s.labels[0])}\n${createHash('sha256')
+        .update(Object.keys(s.tags).sort().join('\n'))
+        .digest('hex')}`,
+  );
+  const sizeKeys = single.map((s, i) => {
+    const sigs = s.sizeSignatures?.[packageOf(s.labels[0])];
+    return sigs?.length ? `${tagsKeys[i]}\n${sigs.join(' ')}` : undefined;
+  });
   const versions = new Map<string, Set<string>>();
-  const keys = single.map(keyOf);
-  single.forEach((s, i) => versions.set(keys[i], (versions.get(keys[i]) ?? new Set()).add(s.labels[0])));
+  const note = (k: string, label: string) => versions.set(k, (versions.get(k) ?? new Set()).add(label));
+  single.forEach((s, i) => {
+    note(tagsKeys[i], s.labels[0]);
+    if (sizeKeys[i]) note(sizeKeys[i] as string, s.labels[0]);
+  });
   const out: Partial<Record<Ecosystem, VersionCeiling>> = {};
   single.forEach((s, i) => {
     if (s.split !== 'test') return;
-    const c = (out[s.ecosystem] ??= { testLayers: 0, sharedWithAnotherVersion: 0, ceiling: 0 });
-    const k = (versions.get(keys[i]) as Set<string>).size;
+    const c = (out[s.ecosystem] ??= {
+      testLayers: 0,
+      sharedWithAnotherVersion: 0,
+      ceiling: 0,
+      sharedWithSizes: 0,
+      ceilingWithSizes: 0,
+    });
+    const k = (versions.get(tagsKeys[i]) as Set<string>).size;
+    const kSizes = sizeKeys[i] ? (versions.get(sizeKeys[i] as string) as Set<string>).size : k;
     c.testLayers++;
     if (k > 1) c.sharedWithAnotherVersion++;
+    if (kSizes > 1) c.sharedWithSizes++;
     c.ceiling += 1 / k;
+    c.ceilingWithSizes += 1 / kSizes;
   });
-  for (const c of Object.values(out)) c.ceiling = c.testLayers ? c.ceiling / c.testLayers : 1;
+  for (const c of Object.values(out)) {
+    c.ceiling = c.testLayers ? c.ceiling / c.testLayers : 1;
+    c.ceilingWithSizes = c.testLayers ? c.ceilingWithSizes / c.testLayers : 1;
+  }
   return out;
 }
 
@@ -305,6 +341,7 @@ export function trainingSplits(ds: Dataset): { train: Tagset[]; validation: Tags
     tags: s.tags,
     labels: s.labels,
     ...(s.also?.length ? { also: s.also } : {}),
+    ...(s.sizeSignatures ? { sizeSignatures: s.sizeSignatures } : {}),
   });
   const byKey = new Map<string, DatasetSample[]>();
   const test: Tagset[] = [];

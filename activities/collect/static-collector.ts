@@ -85,9 +85,10 @@ async function wheelContents(
 }
 
 async function npmFiles(cache: ArtifactCache, name: string, version: string): Promise<NpmPackageFiles> {
-  return cache.getOrMake(`npm/${name}/${version}`, async () => {
+  // `npm-sized/`: entries cached before files carried their sizes must not be reused.
+  return cache.getOrMake(`npm-sized/${name}/${version}`, async () => {
     const info = versionInfo(await fetchPackument(name), version);
-    return { name: info.name, version: info.version, files: await tarballFiles(info.tarball), bin: info.bin };
+    return { name: info.name, version: info.version, ...(await tarballFiles(info.tarball)), bin: info.bin };
   });
 }
 
@@ -109,8 +110,8 @@ export async function collectStatic(
   if (done) return done;
   const started = Date.now();
   try {
-    const { files, links, also } = await staticPaths(recipe, opts);
-    const changeset = changesetOf(entriesFromPaths(files, links), [], recipe.id);
+    const { files, links, also, sizes } = await staticPaths(recipe, opts);
+    const changeset = changesetOf(entriesFromPaths(files, links, sizes), [], recipe.id);
     return await saveSample(store, recipe, changeset, also, Date.now() - started);
   } catch (e) {
     if (e instanceof StaticRecipeError)
@@ -132,7 +133,7 @@ export async function collectStatic(
 export async function staticPaths(
   recipe: Recipe,
   opts: StaticOptions,
-): Promise<{ files: string[]; links: string[]; also: string[] }> {
+): Promise<{ files: string[]; links: string[]; also: string[]; sizes?: Map<string, number> }> {
   const variant = variantByName(recipe.variant);
   const layout = variant.layout;
   const cache = cacheFor(opts.cacheDir);
@@ -145,6 +146,7 @@ export async function staticPaths(
   if (layout.kind === 'npm') {
     const files: string[] = [];
     const links: string[] = [];
+    const sizes = new Map<string, number>();
     const also = new Set<string>();
     for (const p of recipe.packages) {
       const pkg = await npmFiles(cache, p.name, p.version);
@@ -162,8 +164,9 @@ export async function staticPaths(
       const r = npmInstallPaths(pkg, deps, layout);
       files.push(...r.files);
       links.push(...r.links);
+      for (const [f, n] of r.sizes) sizes.set(f, n);
     }
-    return { files, links, also: [...also].filter((l) => !requested.has(l)) };
+    return { files, links, also: [...also].filter((l) => !requested.has(l)), sizes };
   }
   const direct = recipe.variant === 'deb/dpkg';
   const pkgs = direct

@@ -80,6 +80,8 @@ export class TagsetCache {
       tagset.tokenizer?.name !== this.tokenizer.name ||
       tagset.tokenizer?.version !== this.tokenizer.version ||
       typeof tagset.tags !== 'object' ||
+      // Written before layers had size signatures: read the layer again rather than lose them.
+      typeof tagset.sizeSignatures !== 'object' ||
       summary?.schema !== 'praxi.layer-summary/v1' ||
       summary.layerDigest !== layerDigest
     ) {

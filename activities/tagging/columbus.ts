@@ -1,3 +1,4 @@
+import { sizeSignatures } from './size-signatures';
 import type { Changeset } from '../layers/changeset';
 import { BadInputError } from '../errors';
 import { NOISE_TAGS, NOISE_TAGS_VERSION } from './noise-tags';
@@ -281,5 +282,6 @@ export function tagsetFromChangeset(
       })(),
       opts,
     ),
+    sizeSignatures: sizeSignatures(changeset.entries),
   };
 }

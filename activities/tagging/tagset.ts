@@ -16,6 +16,12 @@ export interface Tagset {
    * a false positive.
    */
   also?: string[];
+  /**
+   * Size signatures of the npm package directories in the layer, by package (`npm:NAME`): see
+   * size-signatures.ts. Scans always set it (`{}` when there are none); training data has it where the
+   * collector could read sizes.
+   */
+  sizeSignatures?: Record<string, string[]>;
 }
 
 /** Sets one tag. A path part may be called anything, `__proto__` included: it must become a key, never the prototype. */

@@ -6,6 +6,7 @@ import {
   loadDatasetSummary,
   versionCeiling,
 } from '../../activities/collect/dataset';
+import { addSizeSignatures, npmReleaseSignature } from '../../activities/collect/size-backfill';
 import { ECOSYSTEMS } from '../../models/label';
 
 export function registerData(program: Command): void {
@@ -57,8 +58,46 @@ export function registerData(program: Command): void {
     .action(async (dir: string | undefined, opts: { json?: boolean }) => {
       const ceiling = versionCeiling((await loadDataset(dir ? path.resolve(dir) : undefined)).samples);
       if (opts.json) return void console.log(JSON.stringify(ceiling, null, 2));
-      console.log(['ecosystem', 'test layers', 'same tags as another version', 'ceiling'].join('\t'));
+      console.log(
+        [
+          'ecosystem',
+          'test layers',
+          'same tags as another version',
+          'ceiling',
+          'same tags and sizes',
+          'ceiling with sizes',
+        ].join('\t'),
+      );
       for (const [eco, c] of Object.entries(ceiling))
-        console.log([eco, c.testLayers, c.sharedWithAnotherVersion, c.ceiling.toFixed(3)].join('\t'));
+        console.log(
+          [
+            eco,
+            c.testLayers,
+            c.sharedWithAnotherVersion,
+            c.ceiling.toFixed(3),
+            c.sharedWithSizes,
+            c.ceilingWithSizes.toFixed(3),
+          ].join('\t'),
+        );
+    });
+  data
+    .command('add-size-signatures <data>')
+    .description(
+      "add size signatures to a dataset's static npm samples collected before the collector kept file sizes: " +
+        "each release's tarball is fetched from the npm registry and its headers read (rewrites DATA/samples.jsonl.br)",
+    )
+    .action(async (dir: string) => {
+      const tty = process.stderr.isTTY;
+      const r = await addSizeSignatures(path.resolve(dir), npmReleaseSignature, {
+        progress: (done, total) => {
+          if (tty || done === total || done % 100 === 0)
+            process.stderr.write(
+              `${tty ? '\r' : ''}${done}/${total} releases${tty && done < total ? '' : '\n'}`,
+            );
+        },
+      });
+      console.log(
+        `${r.releases} npm releases read; ${r.signed} samples signed, ${r.unsigned} npm samples left without (container-collected)`,
+      );
     });
 }

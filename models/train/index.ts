@@ -1,4 +1,5 @@
 import { BadInputError } from '../../activities/errors';
+import { labelSizeSignatures } from '../size-evidence';
 import type { ObjectStore } from '../../activities/store/object-store';
 import type { Tagset } from '../../activities/tagging/tagset';
 import { calibrateThresholds, tuneFloors, withMergeSettings } from '../calibrate';
@@ -159,6 +160,7 @@ export async function trainFull(
     params: { ...o.params },
     calibration: { thresholds: {}, extraVersionCoverage: o.extraVersionCoverage },
     indistinct: index.indistinctGroups(labels),
+    sizeSignatures: labelSizeSignatures(samples),
     training: { samples: samples.length, ms: 0, expertsTrained: experts.length, expertsReused: 0 },
   };
   const c0 = performance.now();
@@ -233,6 +235,7 @@ export async function trainAdd(
     params: base.params,
     calibration: { ...base.calibration, thresholds: { ...base.calibration.thresholds } },
     indistinct: [...(base.indistinct ?? []), ...index.indistinctGroups(added)],
+    sizeSignatures: { ...base.sizeSignatures, ...pick(labelSizeSignatures(samples), added) },
     training: {
       samples: samples.length,
       ms: 0,
@@ -320,4 +323,10 @@ export async function recalibrate(
     base.experts,
     opts,
   );
+}
+
+function pick<T>(record: Record<string, T>, keys: readonly string[]): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of keys) if (Object.hasOwn(record, k)) out[k] = record[k];
+  return out;
 }

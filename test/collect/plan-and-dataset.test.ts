@@ -17,6 +17,8 @@ import { makeRecipe } from '../../activities/collect/recipe';
 import { jaccard, weightedJaccard } from '../../activities/collect/similarity';
 import { debInstallPaths, mergedUsr } from '../../activities/collect/static/deb';
 import { npmInstallPaths } from '../../activities/collect/static/npm';
+import { entriesFromPaths } from '../../activities/collect/static/static-changeset';
+import { signatureOf, sizeSignatures } from '../../activities/tagging/size-signatures';
 import { parseEntryPoints, wheelRank } from '../../activities/collect/static/pypi';
 import { variantByName, VARIANTS } from '../../activities/collect/variants';
 import { isPraxiError } from '../../activities/errors';
@@ -124,8 +126,20 @@ describe('static path mapping', () => {
   });
 
   it('nests npm dependencies in global installs and hoists them in projects', () => {
-    const top = { name: 'top', version: '1.0.0', files: ['package.json', 'cli.js'], bin: ['top'] };
-    const dep = { name: 'dep', version: '2.0.0', files: ['package.json'], bin: ['dep'] };
+    const top = {
+      name: 'top',
+      version: '1.0.0',
+      files: ['package.json', 'cli.js'],
+      sizes: [90, 1200],
+      bin: ['top'],
+    };
+    const dep = {
+      name: 'dep',
+      version: '2.0.0',
+      files: ['package.json', 'lib/x.js'],
+      sizes: [80, 33],
+      bin: ['dep'],
+    };
     const g = variantByName('npm/global').layout;
     const p = variantByName('npm/project').layout;
     if (g.kind !== 'npm' || p.kind !== 'npm') throw new Error('layout');
@@ -136,6 +150,31 @@ describe('static path mapping', () => {
     assert.ok(project.files.includes('app/node_modules/dep/package.json'));
     assert.ok(project.files.includes('app/package-lock.json'));
     assert.deepEqual(project.links, ['app/node_modules/.bin/top', 'app/node_modules/.bin/dep']);
+  });
+
+  it("gives a static npm layer each package's size signature as its tarball has it, wherever it is installed", () => {
+    const top = {
+      name: '@s/top',
+      version: '1.0.0',
+      files: ['package.json', 'cli.js'],
+      sizes: [90, 1200],
+      bin: [],
+    };
+    const dep = {
+      name: 'dep',
+      version: '2.0.0',
+      files: ['package.json', 'lib/x.js'],
+      sizes: [80, 33],
+      bin: [],
+    };
+    const tarball = (p: typeof top) => signatureOf(p.files.map((rel, i) => ({ rel, size: p.sizes[i] })));
+    for (const variant of ['npm/global', 'npm/project']) {
+      const layout = variantByName(variant).layout;
+      if (layout.kind !== 'npm') throw new Error('layout');
+      const r = npmInstallPaths(top, [dep], layout);
+      const sigs = sizeSignatures(entriesFromPaths(r.files, r.links, r.sizes));
+      assert.deepEqual(sigs, { 'npm:@s/top': [tarball(top)], 'npm:dep': [tarball(dep)] }, variant);
+    }
   });
 });
 
@@ -292,24 +331,33 @@ describe('dataset', () => {
     assert.equal(stats.npm.labels, 1);
   });
 
-  it('bounds the version accuracy of any path-based model by the layers versions share', () => {
-    const layer = (labels: string[], split: 'train' | 'test', tags: string[]) => ({
+  it('bounds the version accuracy of any path-based model by the layers versions share, and with sizes', () => {
+    const layer = (labels: string[], split: 'train' | 'test', tags: string[], sig?: string) => ({
       ecosystem: 'npm' as const,
       labels,
       split,
       tags: Object.fromEntries(tags.map((t) => [t, 1])),
+      ...(sig ? { sizeSignatures: { [labels[0].split('==')[0]]: [sig] } } : {}),
     });
     const ceiling = versionCeiling([
       // 1.0 and 1.1 leave the same files; 2.0 adds one. Counts do not matter, names do.
-      layer(['npm:a==1.0'], 'test', ['a', 'index.js']),
-      layer(['npm:a==1.1'], 'train', ['index.js', 'a']),
-      layer(['npm:a==2.0'], 'test', ['a', 'index.js', 'esm']),
+      layer(['npm:a==1.0'], 'test', ['a', 'index.js'], 's10'),
+      layer(['npm:a==1.1'], 'train', ['index.js', 'a'], 's11'),
+      layer(['npm:a==2.0'], 'test', ['a', 'index.js', 'esm'], 's20'),
+      // A layer without signatures (collected in a container) can only count by its tags.
+      layer(['npm:a==1.1'], 'test', ['a', 'index.js']),
       // Another package's identical layer does not count, nor does a multi-label layer.
       layer(['npm:b==1.0'], 'test', ['a', 'index.js']),
       layer(['npm:a==3.0', 'npm:b==1.0'], 'test', ['a', 'index.js']),
     ]);
     assert.deepEqual(ceiling, {
-      npm: { testLayers: 3, sharedWithAnotherVersion: 1, ceiling: (0.5 + 1 + 1) / 3 },
+      npm: {
+        testLayers: 4,
+        sharedWithAnotherVersion: 2,
+        ceiling: (0.5 + 1 + 0.5 + 1) / 4,
+        sharedWithSizes: 1,
+        ceilingWithSizes: (1 + 1 + 0.5 + 1) / 4,
+      },
     });
   });
 

@@ -216,6 +216,53 @@ describe('training on real-data quirks', () => {
     assert.equal(report.indistinct.all.micro.f1, 1, 'beta 1.0 and 1.1 count as one when merged');
   });
 
+  it('names the version by size signatures where paths cannot, and marks a release it never saw', async () => {
+    const sigOf: Record<string, string> = { 'pypi:beta==1.0': 'b10', 'pypi:beta==1.1': 'b11' };
+    const signed = samples.map((s) => {
+      const sig = sigOf[s.labels?.[0] ?? ''];
+      return sig ? { ...s, sizeSignatures: { 'pypi:beta': [sig] } } : s;
+    });
+    const trained = await trainFull(signed, { validation: signed.filter((_, i) => i % 3 === 0) });
+    const manifest: ModelManifest = {
+      schema: MODEL_SCHEMA,
+      version: 'test',
+      created: '',
+      ...trained.draft,
+      labels: [],
+      experts: trained.experts.map((e) => e.entry),
+    };
+    assert.deepEqual(manifest.sizeSignatures, { 'pypi:beta==1.0': ['b10'], 'pypi:beta==1.1': ['b11'] });
+    const model = new Model(
+      manifest,
+      trained.experts.map((e) => new LoadedExpert(e.entry.id, e.artifact)),
+    );
+    const layer = (sigs: string[] | undefined, tags = [...common, 'srv', ...beta]): Tagset => ({
+      ...t(tags, []),
+      ...(sigs ? { sizeSignatures: { 'pypi:beta': sigs } } : {}),
+    });
+    const found = (x: Tagset) => model.predict(x).map((p) => [p.label, p.versionUncertain ?? false]);
+    assert.deepEqual(found(layer(['b10'])), [['pypi:beta==1.0', false]]);
+    assert.deepEqual(found(layer(['b11'])), [['pypi:beta==1.1', false]]);
+    assert.deepEqual(found(layer(['b10', 'b11'])).sort(), [
+      ['pypi:beta==1.0', false],
+      ['pypi:beta==1.1', false],
+    ]);
+    // A release training never saw: still the package, its version a guess and said to be one.
+    const unknown = found(layer(['b12']));
+    assert.equal(unknown.length, 1);
+    assert.match(String(unknown[0][0]), /^pypi:beta==/);
+    assert.equal(unknown[0][1], true);
+    // No sizes (a layer cached before them): as before, one of the indistinct pair, uncertain.
+    assert.equal(found(layer(undefined))[0][1], true);
+    // Sizes never add a package the paths do not show.
+    assert.deepEqual(found(layer(['b10'], [...common, 'srv', 'zeta', 'zeta_core'])), []);
+    const report = evaluate(model, [
+      { ...layer(['b10']), labels: ['pypi:beta==1.0'] },
+      { ...layer(['b11']), labels: ['pypi:beta==1.1'] },
+    ]);
+    assert.equal(report.all.version.micro.f1, 1);
+  });
+
   it('gives timers a turn while it trains (activity heartbeats)', async () => {
     const many: Tagset[] = [];
     for (let p = 0; p < 60; p++)

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { isPraxiError } from '../../activities/errors';
 import type { Changeset } from '../../activities/layers/changeset';
 import { LocalStore, type ObjectStore, S3Store } from '../../activities/store';
-import { summaryKey, TagsetCache, tagsetKey } from '../../activities/tagging/cache';
+import { summarize, summaryKey, TagsetCache, tagsetKey } from '../../activities/tagging/cache';
 import { tagsetFromChangeset, tokenizerId } from '../../activities/tagging/columbus';
 import { fingerprintLayer } from '../../activities/tagging/fingerprint';
 import { tempDir } from '../harness/process';
@@ -151,6 +151,22 @@ function suite(name: string, open: () => Promise<ObjectStore>): void {
       const r = await cache.getOrCompute(digest, async () => changeset(digest, PATHS));
       assert.equal(r.cached, false);
       assert.equal((await cache.get(digest))?.tagset.tags.foo, 6);
+    });
+
+    it('reads a layer again when its cached tagset predates size signatures', async () => {
+      const store = await open();
+      const cache = new TagsetCache(store);
+      const digest = digestOf('layer-unsized');
+      const cs = changeset(digest, [
+        'app/node_modules/left-pad/index.js',
+        'app/node_modules/left-pad/README.md',
+      ]);
+      const { sizeSignatures: _s, ...old } = tagsetFromChangeset(cs);
+      await cache.put(digest, { tagset: old, summary: summarize(cs) });
+      assert.equal(await cache.get(digest), undefined);
+      const r = await cache.getOrCompute(digest, async () => cs);
+      assert.equal(r.cached, false);
+      assert.equal((await cache.get(digest))?.tagset.sizeSignatures?.['npm:left-pad']?.length, 1);
     });
 
     it('caches nothing when reading fails, so the next attempt reads again', async () => {

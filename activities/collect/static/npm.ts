@@ -81,8 +81,14 @@ export function chooseVersions(p: Packument, count: number): string[] {
   return out;
 }
 
-/** Paths inside a package tarball, with the leading `package/` (or whatever the packer used) removed. */
-export async function tarballFiles(url: string, maxBytes = 200 << 20): Promise<string[]> {
+/**
+ * Files inside a package tarball, with the leading `package/` (or whatever the packer used) removed, and
+ * each regular file's size from its tar header (size signatures: tagging/size-signatures.ts).
+ */
+export async function tarballFiles(
+  url: string,
+  maxBytes = 200 << 20,
+): Promise<{ files: string[]; sizes: number[] }> {
   const res = await fetchOk(url, { timeoutMs: 120_000 });
   const len = Number(res.headers.get('content-length') ?? 0);
   if (len > maxBytes) {
@@ -90,9 +96,13 @@ export async function tarballFiles(url: string, maxBytes = 200 << 20): Promise<s
     throw new UnsupportedContentError(`npm tarball of ${len} bytes is over the ${maxBytes} byte cap`);
   }
   const files: string[] = [];
+  const sizes: number[] = [];
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
-    if (header.type === 'file' || header.type === 'symlink') files.push(header.name.replace(/^[^/]+\//, ''));
+    if (header.type === 'file' || header.type === 'symlink') {
+      files.push(header.name.replace(/^[^/]+\//, ''));
+      sizes.push(header.type === 'file' ? (header.size ?? 0) : 0);
+    }
     stream.on('end', next);
     stream.resume();
   });
@@ -101,13 +111,15 @@ export async function tarballFiles(url: string, maxBytes = 200 << 20): Promise<s
     createGunzip(),
     extract,
   );
-  return files;
+  return { files, sizes };
 }
 
 export interface NpmPackageFiles {
   name: string;
   version: string;
   files: string[];
+  /** Each file's size, in `files` order. */
+  sizes: number[];
   bin: string[];
 }
 
@@ -119,12 +131,16 @@ export function npmInstallPaths(
   pkg: NpmPackageFiles,
   deps: NpmPackageFiles[],
   layout: NpmLayout,
-): { files: string[]; links: string[] } {
+): { files: string[]; links: string[]; sizes: Map<string, number> } {
   // npm's cache goes through /tmp (removed in the same step): the directory itself still changes.
   const files: string[] = [...layout.extras, 'tmp/'];
   const links: string[] = [];
+  const sizes = new Map<string, number>();
   const place = (p: NpmPackageFiles, dir: string, linkBins: boolean) => {
-    for (const f of p.files) files.push(`${dir}/${p.name}/${f}`);
+    p.files.forEach((f, i) => {
+      files.push(`${dir}/${p.name}/${f}`);
+      sizes.set(`${dir}/${p.name}/${f}`, p.sizes[i]);
+    });
     if (linkBins) for (const b of p.bin) links.push(`${layout.bin}/${b}`);
   };
   place(pkg, layout.modules, true);
@@ -132,7 +148,7 @@ export function npmInstallPaths(
     if (layout.global) place(d, `${layout.modules}/${pkg.name}/node_modules`, false);
     else place(d, layout.modules, true);
   }
-  return { files, links };
+  return { files, links, sizes };
 }
 
 /** What `npm install NAME@VERSION` would add to an empty prefix, as resolved by this host's npm. */

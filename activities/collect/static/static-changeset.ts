@@ -5,12 +5,16 @@ import type { ChangesetEntry } from '../../layers/changeset';
  * directory (a layer tar, and a container's upper directory, carry the parents of what changed).
  * Sorted so the result compares with the container collector's walk.
  */
-export function entriesFromPaths(files: Iterable<string>, links: Iterable<string> = []): ChangesetEntry[] {
+export function entriesFromPaths(
+  files: Iterable<string>,
+  links: Iterable<string> = [],
+  sizes: ReadonlyMap<string, number> = new Map(),
+): ChangesetEntry[] {
   const byPath = new Map<string, ChangesetEntry>();
   const add = (p: string, type: ChangesetEntry['type']) => {
     const clean = p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
     if (!clean || byPath.has(clean)) return;
-    byPath.set(clean, { path: clean, type, size: 0, mode: type === 'dir' ? 0o755 : 0o644 });
+    byPath.set(clean, { path: clean, type, size: sizes.get(p) ?? 0, mode: type === 'dir' ? 0o755 : 0o644 });
     const parts = clean.split('/');
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/');

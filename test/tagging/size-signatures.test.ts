@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { tarballFiles } from '../../activities/collect/static/npm';
+import { readLayer } from '../../activities/layers/reader';
+import { tagsetFromChangeset } from '../../activities/tagging/columbus';
+import { npmPackageFile, signatureOf, sizeSignatures } from '../../activities/tagging/size-signatures';
+import { tempDir } from '../harness/process';
+import { blobStream, type FixtureEntry, gzip, makeTar } from '../layers/fixtures';
+
+const file = (p: string, size: number) => ({ path: p, size, type: 'file' });
+
+describe('size signatures', () => {
+  it('finds the package directory a path lies in, scoped or nested, and skips npm own files', () => {
+    assert.deepEqual(npmPackageFile('usr/local/lib/node_modules/chalk/source/index.js'), {
+      dir: 'usr/local/lib/node_modules/chalk',
+      name: 'chalk',
+      rel: 'source/index.js',
+    });
+    assert.deepEqual(npmPackageFile('app/node_modules/a/node_modules/@s/b/x.js'), {
+      dir: 'app/node_modules/a/node_modules/@s/b',
+      name: '@s/b',
+      rel: 'x.js',
+    });
+    assert.equal(npmPackageFile('node_modules/x/y.js')?.dir, 'node_modules/x');
+    for (const p of [
+      'app/node_modules/.bin/tsc',
+      'app/node_modules/.package-lock.json',
+      'app/node_modules/chalk',
+      'app/node_modules/@s',
+      'app/my_node_modules/chalk/index.js',
+      'usr/lib/python3/dist-packages/x.py',
+    ])
+      assert.equal(npmPackageFile(p), undefined, p);
+  });
+
+  it('gives one release the same signature wherever it is installed, and another release another', () => {
+    const release = (prefix: string, jsSize: number, pkgJsonSize = 100) => [
+      file(`${prefix}/node_modules/chalk/package.json`, pkgJsonSize),
+      file(`${prefix}/node_modules/chalk/source/index.js`, jsSize),
+      file(`${prefix}/node_modules/chalk/license`, 1109),
+      { path: `${prefix}/node_modules/chalk/source`, size: 0, type: 'dir' },
+    ];
+    const g = sizeSignatures(release('usr/local/lib', 3918));
+    assert.deepEqual(Object.keys(g), ['npm:chalk']);
+    assert.deepEqual(sizeSignatures(release('app', 3918)), g, 'same release, other prefix');
+    assert.deepEqual(sizeSignatures(release('app', 3918, 140)), g, 'package.json is not part of it');
+    assert.notDeepEqual(sizeSignatures(release('app', 3965)), g, 'one file 47 bytes longer');
+    const both = sizeSignatures([...release('app', 3918), ...release('app/node_modules/x', 3965)]);
+    assert.equal(both['npm:chalk'].length, 2, 'a nested second release is a second signature');
+    assert.deepEqual(sizeSignatures([file('app/node_modules/empty/package.json', 20)]), {});
+  });
+
+  it("equals the release tarball's signature after a real npm install, read back through a layer", async () => {
+    // A package this test makes, packed and installed by the host's npm from the file (no registry).
+    const work = tempDir('size-sig');
+    const src = path.join(work, 'src');
+    mkdirSync(path.join(src, 'lib'), { recursive: true });
+    writeFileSync(
+      path.join(src, 'package.json'),
+      JSON.stringify({ name: 'praxi-sized', version: '1.2.3', main: 'lib/a.js' }),
+    );
+    writeFileSync(path.join(src, 'lib', 'a.js'), 'module.exports = 1;\n'.repeat(37));
+    writeFileSync(path.join(src, 'README.md'), '# sized\n');
+    const npm = (args: string[], cwd: string) =>
+      execFileSync('npm', args, {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, npm_config_offline: 'true' },
+      })
+        .toString()
+        .trim();
+    const tgz = path.join(src, npm(['pack', '--silent'], src).split('\n').pop() as string);
+    const prefix = path.join(work, 'app');
+    mkdirSync(prefix);
+    npm(['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', prefix, tgz], prefix);
+
+    // The tarball through the static collector's reader, served on loopback.
+    const server = createServer((_req, res) => res.end(readFileSync(tgz))).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as AddressInfo;
+    const listed = await tarballFiles(`http://127.0.0.1:${port}/praxi-sized-1.2.3.tgz`).finally(() =>
+      server.close(),
+    );
+    const fromTarball = signatureOf(listed.files.map((rel, i) => ({ rel, size: listed.sizes[i] })));
+
+    // The installed tree as an image layer, through the layer reader and the tokenizer.
+    const entries: FixtureEntry[] = [];
+    const walk = (dir: string, rel: string) => {
+      for (const name of readdirSync(dir).sort()) {
+        const full = path.join(dir, name);
+        const r = `${rel}/${name}`;
+        if (statSync(full).isDirectory()) {
+          entries.push({ name: `${r}/`, type: 'directory' });
+          walk(full, r);
+        } else entries.push({ name: r, data: readFileSync(full) });
+      }
+    };
+    walk(path.join(prefix, 'node_modules'), 'app/node_modules');
+    const blob = gzip(await makeTar(entries));
+    const read = await readLayer(blobStream(blob), { layerDigest: 'sha256:' + '0'.repeat(64) });
+    const tagset = tagsetFromChangeset(read);
+    assert.ok(fromTarball);
+    assert.deepEqual(tagset.sizeSignatures, { 'npm:praxi-sized': [fromTarball] });
+  });
+});
