@@ -3,15 +3,17 @@ import { packageOf, parseLabel } from './label';
 import type { Prediction } from './merge';
 
 /**
- * Versions named by file sizes (activities/tagging/size-signatures.ts) where paths cannot name them.
+ * Versions named by file sizes (activities/tagging/size-signatures.ts) where paths cannot.
  *
- * The experts decide whether a package is there, from paths; then, when the layer shows a size signature
+ * The experts decide from paths whether a package is there; then, when the layer shows a size signature
  * for that package that training saw for one of its versions, that version is the one. A signature
  * training never saw means a release the model does not know: the version stays the experts' guess and is
- * marked uncertain. Sizes never add a package, so a foreign layer gains no finding from them, and a
- * release unknown to training is still found as its package.
+ * marked uncertain. A directory `node_modules/NAME/` holding exactly the files and sizes of a release
+ * training saw is that release, whatever the experts say: it is found even when they are silent (small
+ * packages whose few paths are generic). An npm package the experts name but whose layer has no directory
+ * for it (the layer's signatures list every one) is a copy inside another package (chalk vendors
+ * ansi-styles), not that package, and is dropped.
  */
-
 /** Per label, the size signatures its own training layers show for its package (sorted, unique). */
 export function labelSizeSignatures(samples: readonly Tagset[]): Record<string, string[]> {
   const out = new Map<string, Set<string>>();
@@ -57,39 +59,70 @@ export class SizeEvidence {
    * sizes stay one finding naming the other as an alternative.
    */
   resolve(predictions: Prediction[], tagset: Pick<Tagset, 'sizeSignatures'>): Prediction[] {
-    if (!tagset.sizeSignatures || this.known.size === 0) return predictions;
+    const onDiskAll = tagset.sizeSignatures;
+    if (!onDiskAll) return predictions;
     const out: Prediction[] = [];
     const seen = new Set<string>();
+    const named = new Set<string>();
     const push = (p: Prediction) => {
+      named.add(packageOf(p.label));
       if (seen.has(p.label)) return;
       seen.add(p.label);
       out.push(p);
     };
+    const onDiskOf = (pkg: string) => (Object.hasOwn(onDiskAll, pkg) ? onDiskAll[pkg] : undefined);
     for (const p of predictions) {
       const pkg = packageOf(p.label);
+      const onDisk = onDiskOf(pkg);
+      if (p.ecosystem === 'npm' && !onDisk?.length) continue;
       const known = this.known.get(pkg);
-      const onDisk = Object.hasOwn(tagset.sizeSignatures, pkg) ? tagset.sizeSignatures[pkg] : undefined;
       if (!known || !onDisk?.length) {
         push(p);
         continue;
       }
-      const matches = onDisk.map((sig) => known.get(sig)).filter((l): l is string[] => l !== undefined);
+      const matches = this.matches(known, onDisk);
       if (matches.length === 0) {
         push({ ...p, versionUncertain: true });
         continue;
       }
-      for (const labels of matches) {
-        const label = labels.includes(p.label) ? p.label : labels[0];
-        const { versionUncertain: _u, alternatives: _a, ...rest } = p;
-        const others = labels.filter((l) => l !== label).map((l) => parseLabel(l).version);
-        push({
-          ...rest,
-          label,
-          version: parseLabel(label).version,
-          ...(others.length ? { versionUncertain: true as const, alternatives: others } : {}),
-        });
+      for (const labels of matches) push(atRelease(p, labels));
+    }
+    for (const [pkg, known] of this.known) {
+      if (named.has(pkg)) continue;
+      const onDisk = onDiskOf(pkg);
+      if (!onDisk?.length) continue;
+      for (const labels of this.matches(known, onDisk)) {
+        const { ecosystem, name, version } = parseLabel(labels[0]);
+        push(
+          atRelease(
+            { label: labels[0], ecosystem, name, version, score: SIZE_MATCH_SCORE, expert: SIZE_EXPERT },
+            labels,
+          ),
+        );
       }
     }
     return out;
   }
+
+  private matches(known: Map<string, string[]>, onDisk: readonly string[]): string[][] {
+    return onDisk.map((sig) => known.get(sig)).filter((l): l is string[] => l !== undefined);
+  }
+}
+
+/** The `expert` of a finding made from a size signature alone. */
+export const SIZE_EXPERT = 'size-signature';
+/** Its calibrated score: an exact match of a release's files and sizes, far above any threshold. */
+const SIZE_MATCH_SCORE = 0.99;
+
+/** `p` at the release of `labels` (its own if among them); the others, if any, as alternatives. */
+function atRelease(p: Prediction, labels: readonly string[]): Prediction {
+  const label = labels.includes(p.label) ? p.label : labels[0];
+  const { versionUncertain: _u, alternatives: _a, ...rest } = p;
+  const others = labels.filter((l) => l !== label).map((l) => parseLabel(l).version);
+  return {
+    ...rest,
+    label,
+    version: parseLabel(label).version,
+    ...(others.length ? { versionUncertain: true as const, alternatives: others } : {}),
+  };
 }

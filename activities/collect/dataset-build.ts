@@ -1,5 +1,4 @@
 import { HELDOUT_VARIANT_PREFIX } from './base-images';
-import { packageOf } from '../../models/label';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { tagsetFromChangeset, tokenizerId, type TokenizerOptions } from '../tagging/columbus';
@@ -69,9 +68,8 @@ export async function buildDataset(
       const split = part[j].meta.variant.startsWith(HELDOUT_VARIANT_PREFIX) ? 'test' : splitOf(tags);
       // Only npm changesets carry sizes (the static PyPI and Debian paths record none): elsewhere a
       // signature would be of zeros.
-      const sigs =
-        part[j].meta.ecosystem === 'npm' ? labelledSignatures(sizeSignatures, part[j].meta.labels) : {};
-      const extra = Object.keys(sigs).length ? { sizeSignatures: sigs } : {};
+      const sigs = part[j].meta.ecosystem === 'npm' ? sizeSignatures : undefined;
+      const extra = sigs && Object.keys(sigs).length ? { sizeSignatures: sigs } : {};
       await writer.write(tagsLast({ ...part[j].meta, ...extra, split, tags }));
       light.push({ ...part[j].meta, split });
     }
@@ -92,14 +90,4 @@ export async function buildDataset(
   const stats = datasetStats({ samples: light, failures });
   await writeFile(path.join(outDir, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
   return { manifest, stats };
-}
-
-/** The signatures of a sample's labelled packages: what training reads (its dependencies' are not labels). */
-export function labelledSignatures(
-  all: Record<string, string[]> | undefined,
-  labels: readonly string[],
-): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const pkg of labels.map(packageOf).sort()) if (all && Object.hasOwn(all, pkg)) out[pkg] = all[pkg];
-  return out;
 }

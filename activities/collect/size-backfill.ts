@@ -23,9 +23,10 @@ export interface BackfillResult {
 
 /**
  * Adds size signatures to a dataset's static npm samples collected before the collector kept sizes.
- * A static sample's package files are exactly its release tarball's (static-collector.ts), so the
- * tarball gives the signature the layer has; container samples are left alone, as nothing kept their
- * sizes. Streams the samples file (it is far larger as objects than as text) and rewrites it in place.
+ * A static sample's package directories are exactly its releases' tarballs, its own and its
+ * dependencies' (static-collector.ts), so the tarballs give the signatures the layer has, every one of
+ * them; container samples are left alone, as nothing kept their sizes. Streams the samples file (it is
+ * far larger as objects than as text) and rewrites it in place.
  */
 export async function addSizeSignatures(
   dir: string,
@@ -35,7 +36,8 @@ export async function addSizeSignatures(
   const file = path.join(dir, 'samples.jsonl.br');
   const wanted = new Set<string>();
   for await (const head of readJsonlBr(file, parseSampleHead))
-    if (head.ecosystem === 'npm' && head.method === 'static') for (const l of head.labels) wanted.add(l);
+    if (head.ecosystem === 'npm' && head.method === 'static')
+      for (const l of [...head.labels, ...(head.also ?? [])]) wanted.add(l);
   const sigs = new Map<string, string | undefined>();
   const queue = [...wanted].sort();
   let done = 0;
@@ -58,9 +60,10 @@ export async function addSizeSignatures(
     const sample = JSON.parse(line) as DatasetSample;
     const signed: Record<string, string[]> = {};
     if (sample.method === 'static')
-      for (const label of sample.labels) {
+      for (const label of [...sample.labels, ...(sample.also ?? [])]) {
         const sig = sigs.get(label);
-        if (sig) signed[packageOf(label)] = [sig];
+        // Two releases of one dependency (one nested) are two signatures of one package.
+        if (sig) signed[packageOf(label)] = [...new Set([...(signed[packageOf(label)] ?? []), sig])].sort();
       }
     if (Object.keys(signed).length) {
       result.signed++;

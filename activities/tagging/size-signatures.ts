@@ -32,18 +32,21 @@ export function npmPackageFile(path: string): { dir: string; name: string; rel: 
   return { dir: path.slice(0, at + NODE_MODULES.length) + name, name, rel };
 }
 
-/** The signature of one package directory from its files (paths relative to it) and sizes. */
-export function signatureOf(files: Iterable<{ rel: string; size: number }>): string | undefined {
+/**
+ * The signature of one package directory from its files (paths relative to it) and sizes. A directory
+ * with nothing but `package.json` still gets one (of no files): the key says the package is installed.
+ */
+export function signatureOf(files: Iterable<{ rel: string; size: number }>): string {
   const lines: string[] = [];
   for (const f of files) if (f.rel !== 'package.json') lines.push(`${f.rel}\0${f.size}`);
-  if (lines.length === 0) return undefined;
   lines.sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
 }
 
 /**
- * Signatures of every npm package directory in a layer's regular files, keyed by package (`npm:NAME`).
- * A package can be there more than once (nested at another release), hence a list.
+ * Signatures of every npm package directory in a layer's regular files, keyed by package (`npm:NAME`):
+ * every npm package the layer installs has a key. A package can be there more than once (nested at
+ * another release), hence a list.
  */
 export function sizeSignatures(
   files: Iterable<{ path: string; size: number; type?: string }>,
@@ -60,7 +63,6 @@ export function sizeSignatures(
   const out = new Map<string, Set<string>>();
   for (const d of dirs.values()) {
     const sig = signatureOf(d.files);
-    if (!sig) continue;
     const set = out.get(d.key) ?? new Set<string>();
     set.add(sig);
     out.set(d.key, set);

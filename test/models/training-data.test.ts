@@ -254,8 +254,12 @@ describe('training on real-data quirks', () => {
     assert.equal(unknown[0][1], true);
     // No sizes (a layer cached before them): as before, one of the indistinct pair, uncertain.
     assert.equal(found(layer(undefined))[0][1], true);
-    // Sizes never add a package the paths do not show.
-    assert.deepEqual(found(layer(['b10'], [...common, 'srv', 'zeta', 'zeta_core'])), []);
+    // A release's exact files and sizes are that release, even where the paths say little; sizes no
+    // training layer had add nothing.
+    assert.deepEqual(found(layer(['b11'], [...common, 'srv', 'zeta', 'zeta_core'])), [
+      ['pypi:beta==1.1', false],
+    ]);
+    assert.deepEqual(found(layer(['b12'], [...common, 'srv', 'zeta', 'zeta_core'])), []);
     const report = evaluate(model, [
       { ...layer(['b10']), labels: ['pypi:beta==1.0'] },
       { ...layer(['b11']), labels: ['pypi:beta==1.1'] },
