@@ -14,6 +14,7 @@ import type { Prediction } from './merge';
  * for it (the layer's signatures list every one) is a copy inside another package (chalk vendors
  * ansi-styles), not that package, and is dropped.
  */
+
 /** Per label, the size signatures its own training layers show for its package (sorted, unique). */
 export function labelSizeSignatures(samples: readonly Tagset[]): Record<string, string[]> {
   const out = new Map<string, Set<string>>();
@@ -47,10 +48,6 @@ export class SizeEvidence {
         m.set(sig, labels);
       }
     }
-  }
-
-  get size(): number {
-    return this.known.size;
   }
 
   /**
