@@ -1,4 +1,5 @@
 import type { Tagset } from '../activities/tagging/tagset';
+import { PYTHON_MODULE } from '../activities/tagging/size-signatures';
 import { packageOf, parseLabel } from './label';
 import type { Prediction } from './merge';
 
@@ -15,14 +16,18 @@ import type { Prediction } from './merge';
  * ansi-styles), not that package, and is dropped.
  */
 
-/** Per label, the size signatures its own training layers show for its package (sorted, unique). */
+/**
+ * Per label, the size signatures its own training layers show (sorted, unique): an npm label's package
+ * directory; a PyPI label's top-level modules, from layers that installed it alone (`--no-deps`: every
+ * module there is its own).
+ */
 export function labelSizeSignatures(samples: readonly Tagset[]): Record<string, string[]> {
   const out = new Map<string, Set<string>>();
   for (const s of samples) {
     if (!s.sizeSignatures || !s.labels?.length) continue;
     for (const label of s.labels) {
-      const sigs = s.sizeSignatures[packageOf(label)];
-      if (!sigs?.length) continue;
+      const sigs = ownSignatures(label, s);
+      if (!sigs.length) continue;
       const set = out.get(label) ?? new Set<string>();
       for (const sig of sigs) set.add(sig);
       out.set(label, set);
@@ -33,13 +38,30 @@ export function labelSizeSignatures(samples: readonly Tagset[]): Record<string, 
   return record;
 }
 
+function ownSignatures(label: string, s: Pick<Tagset, 'labels' | 'sizeSignatures'>): string[] {
+  const all = s.sizeSignatures ?? {};
+  if (label.startsWith('pypi:')) return s.labels?.length === 1 ? moduleSignatures(all) : [];
+  const pkg = packageOf(label);
+  return Object.hasOwn(all, pkg) ? all[pkg] : [];
+}
+
+/** Every Python module signature of a layer, whatever module it is. */
+function moduleSignatures(all: Record<string, string[]>): string[] {
+  return Object.keys(all)
+    .filter((k) => k.startsWith(PYTHON_MODULE))
+    .flatMap((k) => all[k]);
+}
+
 export class SizeEvidence {
   /** Package → signature → the labels whose training layers showed it. */
   private readonly known = new Map<string, Map<string, string[]>>();
+  /** Label → how many signatures its training layers showed. */
+  private readonly signatureCount = new Map<string, number>();
 
   constructor(byLabel: Record<string, string[]> = {}) {
     for (const [label, sigs] of Object.entries(byLabel)) {
       const pkg = packageOf(label);
+      this.signatureCount.set(label, sigs.length);
       let m = this.known.get(pkg);
       if (!m) this.known.set(pkg, (m = new Map()));
       for (const sig of sigs) {
@@ -68,8 +90,13 @@ export class SizeEvidence {
       out.push(p);
     };
     const onDiskOf = (pkg: string) => (Object.hasOwn(onDiskAll, pkg) ? onDiskAll[pkg] : undefined);
+    const modules = new Set(moduleSignatures(onDiskAll));
     for (const p of predictions) {
       const pkg = packageOf(p.label);
+      if (p.ecosystem === 'pypi') {
+        push(this.pythonRelease(p, modules));
+        continue;
+      }
       const onDisk = onDiskOf(pkg);
       if (p.ecosystem === 'npm' && !onDisk?.length) continue;
       const known = this.known.get(pkg);
@@ -85,7 +112,7 @@ export class SizeEvidence {
       for (const labels of matches) push(atRelease(p, labels));
     }
     for (const [pkg, known] of this.known) {
-      if (named.has(pkg)) continue;
+      if (named.has(pkg) || !pkg.startsWith('npm:')) continue;
       const onDisk = onDiskOf(pkg);
       if (!onDisk?.length) continue;
       for (const labels of this.matches(known, onDisk)) {
@@ -99,6 +126,26 @@ export class SizeEvidence {
       }
     }
     return out;
+  }
+
+  /**
+   * A PyPI finding at the release whose known modules are all in the layer with exactly their sizes. A
+   * module a release left unchanged matches older releases too, so a partial match names nothing (a
+   * release training has no sizes for shares such a module with one it has). Which module is whose is
+   * known only from training, so modules that match no release of this package say nothing either: the
+   * finding stays as the experts made it.
+   */
+  private pythonRelease(p: Prediction, modules: ReadonlySet<string>): Prediction {
+    const known = this.known.get(packageOf(p.label));
+    if (!known || modules.size === 0) return p;
+    const hits = new Map<string, number>();
+    for (const [sig, labels] of known)
+      if (modules.has(sig)) for (const l of labels) hits.set(l, (hits.get(l) ?? 0) + 1);
+    const whole = [...hits]
+      .filter(([l, n]) => n === this.signatureCount.get(l))
+      .map(([l]) => l)
+      .sort();
+    return whole.length ? atRelease(p, whole) : p;
   }
 
   private matches(known: Map<string, string[]>, onDisk: readonly string[]): string[][] {

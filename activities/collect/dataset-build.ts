@@ -66,9 +66,8 @@ export async function buildDataset(
     for (let j = 0; j < part.length; j++) {
       const { tags, sizeSignatures } = tagsets[j];
       const split = part[j].meta.variant.startsWith(HELDOUT_VARIANT_PREFIX) ? 'test' : splitOf(tags);
-      // Only npm changesets carry sizes (the static PyPI and Debian paths record none): elsewhere a
-      // signature would be of zeros.
-      const sigs = part[j].meta.ecosystem === 'npm' ? sizeSignatures : undefined;
+      // Debian changesets from the static path carry no sizes: a signature there would be of zeros.
+      const sigs = part[j].meta.ecosystem !== 'deb' ? sizeSignatures : undefined;
       const extra = sigs && Object.keys(sigs).length ? { sizeSignatures: sigs } : {};
       await writer.write(tagsLast({ ...part[j].meta, ...extra, split, tags }));
       light.push({ ...part[j].meta, split });

@@ -1,70 +1,120 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageOf, parseLabel } from '../../models/label';
-import { signatureOf } from '../tagging/size-signatures';
+import { signatureOf, sizeSignatures } from '../tagging/size-signatures';
 import { JsonlBrWriter, parseSampleHead, readJsonlBr, tagsLast, type DatasetSample } from './dataset';
+import { cacheFor, wheelContents } from './static-collector';
 import { fetchPackument, tarballFiles, versionInfo } from './static/npm';
+import type { WheelContents } from './static/pypi';
+import { wheelInstallPaths } from './static/pypi';
+import { entriesFromPaths } from './static/static-changeset';
+import { variantByName } from './variants';
 
-/** The size signature of one npm release, from its tarball's headers (what an install of it lays down). */
-export type ReleaseSignature = (label: string) => Promise<string | undefined>;
-
-export async function npmReleaseSignature(label: string): Promise<string | undefined> {
-  const { name, version } = parseLabel(label);
-  const { files, sizes } = await tarballFiles(versionInfo(await fetchPackument(name), version).tarball);
-  return signatureOf(files.map((rel, i) => ({ rel, size: sizes[i] })));
+/** What one release lays down: an npm tarball's signature, or a wheel's members with their sizes. */
+export interface ReleaseFiles {
+  npm(label: string): Promise<string | undefined>;
+  pypi(label: string): Promise<WheelContents>;
 }
+
+export const registryReleaseFiles = (
+  cacheDir = path.join(os.tmpdir(), 'praxi-size-backfill'),
+): ReleaseFiles => ({
+  async npm(label) {
+    const { name, version } = parseLabel(label);
+    const { files, sizes } = await tarballFiles(versionInfo(await fetchPackument(name), version).tarball);
+    return signatureOf(files.map((rel, i) => ({ rel, size: sizes[i] })));
+  },
+  async pypi(label) {
+    const { name, version } = parseLabel(label);
+    return wheelContents(cacheFor(cacheDir), { ecosystem: 'pypi', name, version });
+  },
+});
 
 export interface BackfillResult {
   /** Samples that gained signatures. */
   signed: number;
-  /** npm samples left without: collected in containers (their sizes were not kept), or no release files. */
+  /**
+   * npm and PyPI samples left without: collected in containers (their sizes were not kept), installed
+   * with `pip --target` (no `site-packages`), or of a release that could not be read.
+   */
   unsigned: number;
   releases: number;
+  /** Releases that could not be read, with the reason. */
+  failed: string[];
 }
 
 /**
- * Adds size signatures to a dataset's static npm samples collected before the collector kept sizes.
- * A static sample's package directories are exactly its releases' tarballs, its own and its
- * dependencies' (static-collector.ts), so the tarballs give the signatures the layer has, every one of
- * them; container samples are left alone, as nothing kept their sizes. Streams the samples file (it is
- * far larger as objects than as text) and rewrites it in place.
+ * Adds size signatures to a dataset's static npm and PyPI samples collected before the collector kept
+ * sizes. A static sample's files are exactly its releases' (static-collector.ts): an npm sample's
+ * package directories are its own and its dependencies' tarballs, a PyPI sample's modules are its
+ * wheels' members mapped as pip installs them. So the releases give the signatures the layer has;
+ * container samples are left alone, as nothing kept their sizes. Streams the samples file (it is far
+ * larger as objects than as text) and rewrites it in place.
  */
 export async function addSizeSignatures(
   dir: string,
-  signature: ReleaseSignature = npmReleaseSignature,
+  releases: ReleaseFiles = registryReleaseFiles(),
   opts: { concurrency?: number; progress?: (done: number, total: number) => void } = {},
 ): Promise<BackfillResult> {
   const file = path.join(dir, 'samples.jsonl.br');
+  const signable = (h: { ecosystem: string; method: string; labels: string[] }) =>
+    (h.ecosystem === 'npm' || h.ecosystem === 'pypi') && h.method === 'static' && h.labels.length > 0;
   const wanted = new Set<string>();
   for await (const head of readJsonlBr(file, parseSampleHead))
-    if (head.ecosystem === 'npm' && head.method === 'static')
-      for (const l of [...head.labels, ...(head.also ?? [])]) wanted.add(l);
-  const sigs = new Map<string, string | undefined>();
+    if (signable(head)) for (const l of [...head.labels, ...(head.also ?? [])]) wanted.add(l);
+  const result: BackfillResult = { signed: 0, unsigned: 0, releases: wanted.size, failed: [] };
+  const npmSigs = new Map<string, string | undefined>();
+  const wheels = new Map<string, WheelContents>();
   const queue = [...wanted].sort();
   let done = 0;
   const worker = async () => {
     for (let label = queue.shift(); label; label = queue.shift()) {
-      sigs.set(label, await signature(label));
+      try {
+        if (label.startsWith('npm:')) npmSigs.set(label, await releases.npm(label));
+        else wheels.set(label, await releases.pypi(label));
+      } catch (e) {
+        // One release the registry no longer serves leaves its samples unsigned, not the whole dataset.
+        result.failed.push(`${label}: ${(e as Error).message}`);
+      }
       opts.progress?.(++done, wanted.size);
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
 
+  const signaturesOf = (s: DatasetSample): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    const add = (key: string, sigs: readonly string[]) =>
+      (out[key] = [...new Set([...(out[key] ?? []), ...sigs])].sort());
+    if (s.ecosystem === 'npm') {
+      // Two releases of one dependency (one nested) are two signatures of one package.
+      for (const label of [...s.labels, ...(s.also ?? [])]) {
+        const sig = npmSigs.get(label);
+        if (sig) add(packageOf(label), [sig]);
+      }
+      return out;
+    }
+    const layout = variantByName(s.variant).layout;
+    if (layout.kind !== 'pypi') return out;
+    const sizes = new Map<string, number>();
+    const files: string[] = [];
+    for (const label of s.labels) {
+      const w = wheels.get(label);
+      if (w) files.push(...wheelInstallPaths(w, layout, sizes));
+    }
+    for (const [key, sigs] of Object.entries(sizeSignatures(entriesFromPaths(files, [], sizes))))
+      add(key, sigs);
+    return out;
+  };
+
   const out = new JsonlBrWriter(file);
-  const result: BackfillResult = { signed: 0, unsigned: 0, releases: wanted.size };
   for await (const line of readJsonlBr(file, (l: string) => l)) {
     const head = parseSampleHead(line);
-    if (head.ecosystem !== 'npm' || head.labels.length === 0) {
+    if ((head.ecosystem !== 'npm' && head.ecosystem !== 'pypi') || head.labels.length === 0) {
       await out.writeLine(line);
       continue;
     }
     const sample = JSON.parse(line) as DatasetSample;
-    const signed: Record<string, string[]> = {};
-    if (sample.method === 'static')
-      for (const label of [...sample.labels, ...(sample.also ?? [])]) {
-        const sig = sigs.get(label);
-        // Two releases of one dependency (one nested) are two signatures of one package.
-        if (sig) signed[packageOf(label)] = [...new Set([...(signed[packageOf(label)] ?? []), sig])].sort();
-      }
+    const signed = signable(sample) ? signaturesOf(sample) : {};
     if (Object.keys(signed).length) {
       result.signed++;
       await out.write(tagsLast({ ...sample, sizeSignatures: signed }));

@@ -58,17 +58,18 @@ class StaticRecipeError extends Error {
 }
 
 const caches = new Map<string, ArtifactCache>();
-function cacheFor(dir: string): ArtifactCache {
+export function cacheFor(dir: string): ArtifactCache {
   let c = caches.get(dir);
   if (!c) caches.set(dir, (c = new ArtifactCache(dir)));
   return c;
 }
 
-async function wheelContents(
+export async function wheelContents(
   cache: ArtifactCache,
   p: PackageVersion,
 ): Promise<WheelContents & { wheel: string }> {
-  return cache.getOrMake(`pypi/${p.name}/${p.version}`, async () => {
+  // `pypi-sized/`: entries cached before members carried their sizes must not be reused.
+  return cache.getOrMake(`pypi-sized/${p.name}/${p.version}`, async () => {
     const project = await fetchProject(p.name);
     const files = project.releases[p.version];
     if (!files) throw new StaticRecipeError('version not found', `PyPI has no ${p.name} ${p.version}`);
@@ -140,8 +141,10 @@ export async function staticPaths(
   const requested = new Set(recipeLabels(recipe.packages));
   if (layout.kind === 'pypi') {
     const files: string[] = [];
-    for (const p of recipe.packages) files.push(...wheelInstallPaths(await wheelContents(cache, p), layout));
-    return { files, links: [], also: [] };
+    const sizes = new Map<string, number>();
+    for (const p of recipe.packages)
+      files.push(...wheelInstallPaths(await wheelContents(cache, p), layout, sizes));
+    return { files, links: [], also: [], sizes };
   }
   if (layout.kind === 'npm') {
     const files: string[] = [];

@@ -12,6 +12,12 @@ import { createHash } from 'node:crypto';
  * relative paths and sizes. npm writes a tarball's files as they are, so an install anywhere (`-g`, a
  * project, a prefix) gives the tarball's signature. `package.json` is left out: it is the record a
  * stripped layer may lack, and the signature should still work there.
+ *
+ * PyPI versions are told apart by their `*.dist-info` records, which images often strip. pip writes a
+ * wheel's files as they are too, so each top-level module under `site-packages`/`dist-packages` (a
+ * directory, or one file such as `six.py`) gets a signature, keyed `pypi-module:NAME`: which distribution a
+ * module belongs to is learned from training layers. Byte code (`__pycache__`) is left out (its size
+ * depends on the interpreter), and so are the records.
  */
 
 const NODE_MODULES = 'node_modules/';
@@ -32,6 +38,30 @@ export function npmPackageFile(path: string): { dir: string; name: string; rel: 
   return { dir: path.slice(0, at + NODE_MODULES.length) + name, name, rel };
 }
 
+const SITE_DIRS = ['site-packages/', 'dist-packages/'];
+
+/** The top-level Python module (directory or file under `site-packages`) a path belongs to, and the rest. */
+export function pythonModuleFile(path: string): { dir: string; name: string; rel: string } | undefined {
+  let at = -1;
+  let width = 0;
+  for (const d of SITE_DIRS) {
+    const i = path.lastIndexOf(d);
+    if (i > at && (i === 0 || path[i - 1] === '/')) [at, width] = [i, d.length];
+  }
+  if (at < 0) return undefined;
+  const after = path.slice(at + width);
+  const slash = after.indexOf('/');
+  const top = slash < 0 ? after : after.slice(0, slash);
+  if (top === '' || top === '__pycache__' || /\.(dist|egg)-info$/.test(top) || top.endsWith('.pth'))
+    return undefined;
+  if (after.includes('__pycache__/') || after.endsWith('.pyc')) return undefined;
+  // A module file (`six.py`) is its own directory: its name and size are its signature.
+  const rel = slash < 0 ? top : after.slice(slash + 1);
+  if (rel === '') return undefined;
+  const name = slash < 0 ? top.replace(/\.py$/, '') : top;
+  return { dir: path.slice(0, at + width) + top, name, rel };
+}
+
 /**
  * The signature of one package directory from its files (paths relative to it) and sizes. A directory
  * with nothing but `package.json` still gets one (of no files): the key says the package is installed.
@@ -46,7 +76,8 @@ export function signatureOf(files: Iterable<{ rel: string; size: number }>): str
 /**
  * Signatures of every npm package directory in a layer's regular files, keyed by package (`npm:NAME`):
  * every npm package the layer installs has a key. A package can be there more than once (nested at
- * another release), hence a list.
+ * another release), hence a list. Top-level Python modules under `site-packages` are keyed
+ * `pypi-module:NAME`.
  */
 export function sizeSignatures(
   files: Iterable<{ path: string; size: number; type?: string }>,
@@ -54,10 +85,13 @@ export function sizeSignatures(
   const dirs = new Map<string, { key: string; files: Array<{ rel: string; size: number }> }>();
   for (const f of files) {
     if (f.type !== undefined && f.type !== 'file') continue;
-    const hit = npmPackageFile(f.path);
+    const npm = npmPackageFile(f.path);
+    const py = npm ? undefined : pythonModuleFile(f.path);
+    const hit = npm ?? py;
     if (!hit) continue;
     let d = dirs.get(hit.dir);
-    if (!d) dirs.set(hit.dir, (d = { key: `npm:${hit.name}`, files: [] }));
+    if (!d)
+      dirs.set(hit.dir, (d = { key: npm ? `npm:${hit.name}` : `${PYTHON_MODULE}${hit.name}`, files: [] }));
     d.files.push({ rel: hit.rel, size: f.size });
   }
   const out = new Map<string, Set<string>>();
@@ -67,8 +101,11 @@ export function sizeSignatures(
     set.add(sig);
     out.set(d.key, set);
   }
-  // Keys start with `npm:`, so no path part can make one `__proto__`.
+  // Keys start with `npm:` or `pypi-module:`, so no path part can make one `__proto__`.
   const record: Record<string, string[]> = {};
   for (const k of [...out.keys()].sort()) record[k] = [...(out.get(k) as Set<string>)].sort();
   return record;
 }
+
+/** Key prefix of Python module signatures. */
+export const PYTHON_MODULE = 'pypi-module:';

@@ -6,7 +6,7 @@ import {
   loadDatasetSummary,
   versionCeiling,
 } from '../../activities/collect/dataset';
-import { addSizeSignatures, npmReleaseSignature } from '../../activities/collect/size-backfill';
+import { addSizeSignatures, registryReleaseFiles } from '../../activities/collect/size-backfill';
 import { ECOSYSTEMS } from '../../models/label';
 
 export function registerData(program: Command): void {
@@ -83,21 +83,22 @@ export function registerData(program: Command): void {
   data
     .command('add-size-signatures <data>')
     .description(
-      "add size signatures to a dataset's static npm samples collected before the collector kept file sizes: " +
-        "each release's tarball is fetched from the npm registry and its headers read (rewrites DATA/samples.jsonl.br)",
+      "add size signatures to a dataset's static npm and PyPI samples collected before the collector kept " +
+        "file sizes: each release's tarball headers or wheel directory is read from the registry (rewrites DATA/samples.jsonl.br)",
     )
     .action(async (dir: string) => {
       const tty = process.stderr.isTTY;
-      const r = await addSizeSignatures(path.resolve(dir), npmReleaseSignature, {
+      const r = await addSizeSignatures(path.resolve(dir), registryReleaseFiles(), {
         progress: (done, total) => {
-          if (tty || done === total || done % 100 === 0)
+          if (tty || done === total || done % 200 === 0)
             process.stderr.write(
               `${tty ? '\r' : ''}${done}/${total} releases${tty && done < total ? '' : '\n'}`,
             );
         },
       });
+      for (const f of r.failed) console.error(`not read: ${f}`);
       console.log(
-        `${r.releases} npm releases read; ${r.signed} samples signed, ${r.unsigned} npm samples left without (container-collected)`,
+        `${r.releases} releases read (${r.failed.length} failed); ${r.signed} samples signed, ${r.unsigned} npm and PyPI samples left without (container-collected, pip --target, or a release not read)`,
       );
     });
 }

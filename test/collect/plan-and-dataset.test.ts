@@ -19,7 +19,7 @@ import { debInstallPaths, mergedUsr } from '../../activities/collect/static/deb'
 import { npmInstallPaths } from '../../activities/collect/static/npm';
 import { entriesFromPaths } from '../../activities/collect/static/static-changeset';
 import { signatureOf, sizeSignatures } from '../../activities/tagging/size-signatures';
-import { parseEntryPoints, wheelRank } from '../../activities/collect/static/pypi';
+import { parseEntryPoints, wheelInstallPaths, wheelRank } from '../../activities/collect/static/pypi';
 import { variantByName, VARIANTS } from '../../activities/collect/variants';
 import { isPraxiError } from '../../activities/errors';
 import { tempDir } from '../harness/process';
@@ -150,6 +150,31 @@ describe('static path mapping', () => {
     assert.ok(project.files.includes('app/node_modules/dep/package.json'));
     assert.ok(project.files.includes('app/package-lock.json'));
     assert.deepEqual(project.links, ['app/node_modules/.bin/top', 'app/node_modules/.bin/dep']);
+  });
+
+  it("gives a static PyPI layer its wheel's module signatures in site-packages, and none under pip --target", () => {
+    const wheel = {
+      files: ['pkg/__init__.py', 'pkg/core.py', 'pkg-1.0.dist-info/METADATA', 'pkg-1.0.dist-info/RECORD'],
+      sizes: [10, 2000, 300, 400],
+      scripts: [],
+    };
+    const signed = (variant: string) => {
+      const layout = variantByName(variant).layout;
+      if (layout.kind !== 'pypi') throw new Error('layout');
+      const sizes = new Map<string, number>();
+      return sizeSignatures(entriesFromPaths(wheelInstallPaths(wheel, layout, sizes), [], sizes));
+    };
+    const expected = {
+      'pypi-module:pkg': [
+        signatureOf([
+          { rel: '__init__.py', size: 10 },
+          { rel: 'core.py', size: 2000 },
+        ]),
+      ],
+    };
+    assert.deepEqual(signed('pypi/system'), expected);
+    assert.deepEqual(signed('pypi/venv-opt'), expected);
+    assert.deepEqual(signed('pypi/target'), {});
   });
 
   it("gives a static npm layer each package's size signature as its tarball has it, wherever it is installed", () => {

@@ -117,6 +117,41 @@ describe('size evidence', () => {
     );
   });
 
+  it('names a PyPI release only when all its known modules are there with their sizes', () => {
+    const t = (labels: string[], sizeSignatures: Record<string, string[]>) => ({
+      schema: 'praxi.tagset/v1' as const,
+      tokenizer: TOK,
+      tags: {},
+      labels,
+      sizeSignatures,
+    });
+    const learned = labelSizeSignatures([
+      t(['pypi:sg==6.10.0'], { 'pypi-module:sg': ['s610'], 'pypi-module:test': ['t1'] }),
+      t(['pypi:sg==6.11.0'], { 'pypi-module:sg': ['s611'], 'pypi-module:test': ['t1'] }),
+      // A multi-label layer cannot say which module is whose: not learned from.
+      t(['pypi:sg==6.12.0', 'pypi:other==1.0'], { 'pypi-module:sg': ['s612'], 'pypi-module:other': ['o'] }),
+    ]);
+    assert.deepEqual(learned, { 'pypi:sg==6.10.0': ['s610', 't1'], 'pypi:sg==6.11.0': ['s611', 't1'] });
+    const py = new SizeEvidence(learned);
+    const guess = pred('pypi:sg==6.10.0', { versionUncertain: true, alternatives: ['6.11.0'] });
+    assert.deepEqual(
+      brief(
+        py.resolve([guess], { sizeSignatures: { 'pypi-module:sg': ['s611'], 'pypi-module:test': ['t1'] } }),
+      ),
+      [['pypi:sg==6.11.0', 'e1', false, []]],
+    );
+    // 6.12.0's own module is unknown, the unchanged `test` module matches 6.10.0 and 6.11.0 in part.
+    assert.deepEqual(
+      py.resolve([guess], { sizeSignatures: { 'pypi-module:sg': ['s612'], 'pypi-module:test': ['t1'] } }),
+      [guess],
+    );
+    assert.deepEqual(
+      py.resolve([], { sizeSignatures: { 'pypi-module:sg': ['s611'], 'pypi-module:test': ['t1'] } }),
+      [],
+      'sizes add no PyPI package',
+    );
+  });
+
   it('reports both releases when one is hoisted and another nested', () => {
     assert.deepEqual(
       brief(sizes.resolve([pred('npm:chalk==5.5.0')], { sizeSignatures: { 'npm:chalk': ['c55', 'c56'] } })),

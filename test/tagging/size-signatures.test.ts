@@ -8,7 +8,12 @@ import { describe, it } from 'node:test';
 import { tarballFiles } from '../../activities/collect/static/npm';
 import { readLayer } from '../../activities/layers/reader';
 import { tagsetFromChangeset } from '../../activities/tagging/columbus';
-import { npmPackageFile, signatureOf, sizeSignatures } from '../../activities/tagging/size-signatures';
+import {
+  npmPackageFile,
+  pythonModuleFile,
+  signatureOf,
+  sizeSignatures,
+} from '../../activities/tagging/size-signatures';
 import { tempDir } from '../harness/process';
 import { blobStream, type FixtureEntry, gzip, makeTar } from '../layers/fixtures';
 
@@ -56,6 +61,42 @@ describe('size signatures', () => {
       Object.keys(sizeSignatures([file('app/node_modules/empty/package.json', 20)])),
       ['npm:empty'],
       'a package of nothing but package.json is still there',
+    );
+  });
+
+  it('signs top-level Python modules under site-packages, without byte code or records', () => {
+    const site = (root: string, init = 120) => [
+      file(`${root}/requests/__init__.py`, init),
+      file(`${root}/requests/api.py`, 6449),
+      file(`${root}/requests/__pycache__/api.cpython-311.pyc`, 7000),
+      file(`${root}/requests-2.32.5.dist-info/RECORD`, 3000),
+      file(`${root}/six.py`, 34549),
+      file(`${root}/distutils-precedence.pth`, 151),
+    ];
+    const venv = sizeSignatures(site('opt/venv/lib/python3.11/site-packages'));
+    assert.deepEqual(Object.keys(venv), ['pypi-module:requests', 'pypi-module:six']);
+    assert.deepEqual(
+      sizeSignatures(site('usr/local/lib/python3.11/dist-packages')),
+      venv,
+      'same wheel, other prefix',
+    );
+    assert.deepEqual(
+      sizeSignatures([
+        ...site('usr/lib/python3/dist-packages'),
+        file('usr/lib/python3/dist-packages/requests/__pycache__/x.pyc', 1),
+      ]),
+      venv,
+      'byte code is not part of it',
+    );
+    assert.notDeepEqual(sizeSignatures(site('opt/venv/lib/python3.11/site-packages', 121)), venv);
+    assert.equal(
+      pythonModuleFile('app/vendor/requests/api.py'),
+      undefined,
+      'pip --target: no site directory',
+    );
+    assert.equal(
+      pythonModuleFile('usr/lib/python3/dist-packages/__pycache__/six.cpython-311.pyc'),
+      undefined,
     );
   });
 

@@ -118,6 +118,8 @@ function safeSatisfies(spec: string): boolean {
 export interface WheelContents {
   /** Member names, as in the zip (and RECORD). */
   files: string[];
+  /** Each member's uncompressed size, in `files` order (size signatures). */
+  sizes: number[];
   /** console_scripts and gui_scripts names. */
   scripts: string[];
 }
@@ -130,7 +132,8 @@ export async function readWheelContents(read: RangeReader, size: number): Promis
   const entries = await readZipDirectory(read, size);
   const ep = entries.find((e) => /^[^/]+\.dist-info\/entry_points\.txt$/.test(e.name));
   const scripts = ep ? parseEntryPoints((await readZipMember(read, ep)).toString('utf8')) : [];
-  return { files: entries.filter((e: ZipEntry) => !e.name.endsWith('/')).map((e) => e.name), scripts };
+  const members = entries.filter((e: ZipEntry) => !e.name.endsWith('/'));
+  return { files: members.map((e) => e.name), sizes: members.map((e) => e.size), scripts };
 }
 
 export function parseEntryPoints(text: string): string[] {
@@ -152,10 +155,14 @@ export function parseEntryPoints(text: string): string[] {
  * spec (`.data/scripts`, `purelib`, `platlib`, `data`, `headers`), the entry-point scripts,
  * `INSTALLER` and `REQUESTED` in the dist-info, and a byte-code file for every installed module.
  */
-export function wheelInstallPaths(contents: WheelContents, layout: PypiLayout): string[] {
+export function wheelInstallPaths(
+  contents: WheelContents,
+  layout: PypiLayout,
+  sizes?: Map<string, number>,
+): string[] {
   const out: string[] = [];
   let distInfo = '';
-  for (const f of contents.files) {
+  for (const [i, f] of contents.files.entries()) {
     const data = /^[^/]+\.data\/(scripts|purelib|platlib|data|headers)\/(.+)$/.exec(f);
     let target: string;
     if (!data) target = `${layout.sitePackages}/${f}`;
@@ -165,6 +172,8 @@ export function wheelInstallPaths(contents: WheelContents, layout: PypiLayout): 
       continue; // rare, and pip's header path differs per scheme
     else target = `${layout.sitePackages}/${data[2]}`;
     out.push(target);
+    // pip writes a wheel's files as they are (scripts aside, which it rewrites).
+    if (sizes && data?.[1] !== 'scripts') sizes.set(target, contents.sizes[i]);
     const di = /^([^/]+\.dist-info)\//.exec(f);
     if (di) distInfo = di[1];
     if (target.endsWith('.py') && !data?.[1].startsWith('scripts') && data?.[1] !== 'data') {
