@@ -17,15 +17,19 @@ import type { Prediction } from './merge';
  */
 
 /**
- * Per label, the size signatures its own training layers show (sorted, unique): an npm label's package
- * directory; a PyPI label's top-level modules, from layers that installed it alone (`--no-deps`: every
- * module there is its own).
+ * Per label (of `only`, when given), the size signatures its own training layers show (sorted, unique):
+ * an npm label's package directory; a PyPI label's top-level modules, from layers that installed it alone
+ * (`--no-deps`: every module there is its own).
  */
-export function labelSizeSignatures(samples: readonly Tagset[]): Record<string, string[]> {
+export function labelSizeSignatures(
+  samples: readonly Tagset[],
+  only?: ReadonlySet<string>,
+): Record<string, string[]> {
   const out = new Map<string, Set<string>>();
   for (const s of samples) {
     if (!s.sizeSignatures || !s.labels?.length) continue;
     for (const label of s.labels) {
+      if (only && !only.has(label)) continue;
       const sigs = ownSignatures(label, s);
       if (!sigs.length) continue;
       const set = out.get(label) ?? new Set<string>();
@@ -111,10 +115,10 @@ export class SizeEvidence {
       }
       for (const labels of matches) push(atRelease(p, labels));
     }
-    for (const [pkg, known] of this.known) {
+    for (const [pkg, onDisk] of Object.entries(onDiskAll)) {
       if (named.has(pkg) || !pkg.startsWith('npm:')) continue;
-      const onDisk = onDiskOf(pkg);
-      if (!onDisk?.length) continue;
+      const known = this.known.get(pkg);
+      if (!known) continue;
       for (const labels of this.matches(known, onDisk)) {
         const { ecosystem, name, version } = parseLabel(labels[0]);
         push(

@@ -29,7 +29,7 @@ export interface DatasetSample {
   labels: string[];
   /** Dependencies the install brought into the same layer (not training labels). */
   also?: string[];
-  /** Size signatures of the layer's npm package directories, where the collector had sizes (tagging/size-signatures.ts). */
+  /** Size signatures of the layer's npm package directories and Python modules, where the collector had sizes (tagging/size-signatures.ts). */
   sizeSignatures?: Record<string, string[]>;
   tags: Record<string, number>;
 }

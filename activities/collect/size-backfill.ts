@@ -3,8 +3,7 @@ import * as path from 'node:path';
 import { packageOf, parseLabel } from '../../models/label';
 import { signatureOf, sizeSignatures } from '../tagging/size-signatures';
 import { JsonlBrWriter, parseSampleHead, readJsonlBr, tagsLast, type DatasetSample } from './dataset';
-import { cacheFor, wheelContents } from './static-collector';
-import { fetchPackument, tarballFiles, versionInfo } from './static/npm';
+import { cacheFor, npmFiles, wheelContents } from './static-collector';
 import type { WheelContents } from './static/pypi';
 import { wheelInstallPaths } from './static/pypi';
 import { entriesFromPaths } from './static/static-changeset';
@@ -21,7 +20,7 @@ export const registryReleaseFiles = (
 ): ReleaseFiles => ({
   async npm(label) {
     const { name, version } = parseLabel(label);
-    const { files, sizes } = await tarballFiles(versionInfo(await fetchPackument(name), version).tarball);
+    const { files, sizes } = await npmFiles(cacheFor(cacheDir), name, version);
     return signatureOf(files.map((rel, i) => ({ rel, size: sizes[i] })));
   },
   async pypi(label) {
@@ -113,9 +112,10 @@ export async function addSizeSignatures(
       await out.writeLine(line);
       continue;
     }
-    const sample = JSON.parse(line) as DatasetSample;
-    const signed = signable(sample) ? signaturesOf(sample) : {};
-    if (Object.keys(signed).length) {
+    // Only samples that can be signed are parsed whole (the tags are most of a line).
+    const sample = signable(head) ? (JSON.parse(line) as DatasetSample) : undefined;
+    const signed = sample ? signaturesOf(sample) : {};
+    if (sample && Object.keys(signed).length) {
       result.signed++;
       await out.write(tagsLast({ ...sample, sizeSignatures: signed }));
     } else {

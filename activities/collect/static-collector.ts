@@ -85,7 +85,11 @@ export async function wheelContents(
   });
 }
 
-async function npmFiles(cache: ArtifactCache, name: string, version: string): Promise<NpmPackageFiles> {
+export async function npmFiles(
+  cache: ArtifactCache,
+  name: string,
+  version: string,
+): Promise<NpmPackageFiles> {
   // `npm-sized/`: entries cached before files carried their sizes must not be reused.
   return cache.getOrMake(`npm-sized/${name}/${version}`, async () => {
     const info = versionInfo(await fetchPackument(name), version);

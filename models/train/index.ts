@@ -124,7 +124,7 @@ async function trainGroups(
 }
 
 /** A model over just-trained experts, to score held-out samples before anything is published. */
-function provisional(draft: ManifestDraft, experts: TrainedModel['experts']): Model {
+export function provisional(draft: ManifestDraft, experts: TrainedModel['experts']): Model {
   const manifest: ModelManifest = {
     schema: MODEL_SCHEMA,
     version: 'provisional',
@@ -235,7 +235,7 @@ export async function trainAdd(
     params: base.params,
     calibration: { ...base.calibration, thresholds: { ...base.calibration.thresholds } },
     indistinct: [...(base.indistinct ?? []), ...index.indistinctGroups(added)],
-    sizeSignatures: { ...base.sizeSignatures, ...pick(labelSizeSignatures(samples), added) },
+    sizeSignatures: { ...base.sizeSignatures, ...labelSizeSignatures(samples, new Set(added)) },
     training: {
       samples: samples.length,
       ms: 0,
@@ -323,10 +323,4 @@ export async function recalibrate(
     base.experts,
     opts,
   );
-}
-
-function pick<T>(record: Record<string, T>, keys: readonly string[]): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of keys) if (Object.hasOwn(record, k)) out[k] = record[k];
-  return out;
 }

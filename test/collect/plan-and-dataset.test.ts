@@ -16,7 +16,7 @@ import { debianVersion, newestPerMinor, seededRandom } from '../../activities/co
 import { makeRecipe } from '../../activities/collect/recipe';
 import { jaccard, weightedJaccard } from '../../activities/collect/similarity';
 import { debInstallPaths, mergedUsr } from '../../activities/collect/static/deb';
-import { npmInstallPaths } from '../../activities/collect/static/npm';
+import { npmInstallPaths, type NpmPackageFiles } from '../../activities/collect/static/npm';
 import { entriesFromPaths } from '../../activities/collect/static/static-changeset';
 import { signatureOf, sizeSignatures } from '../../activities/tagging/size-signatures';
 import { parseEntryPoints, wheelInstallPaths, wheelRank } from '../../activities/collect/static/pypi';
@@ -25,6 +25,16 @@ import { isPraxiError } from '../../activities/errors';
 import { tempDir } from '../harness/process';
 
 const pkg = (name: string, version: string) => ({ ecosystem: 'pypi' as const, name, version });
+
+/** An npm release as the static collector reads it from its tarball: files with their sizes, bin names. */
+function npmRelease(
+  name: string,
+  version: string,
+  files: Record<string, number>,
+  bin: string[] = [],
+): NpmPackageFiles {
+  return { name, version, files: Object.keys(files), sizes: Object.values(files), bin };
+}
 
 describe('recipes and variants', () => {
   it('gives stable ids that depend on what is installed, not on the order packages are listed', () => {
@@ -126,20 +136,8 @@ describe('static path mapping', () => {
   });
 
   it('nests npm dependencies in global installs and hoists them in projects', () => {
-    const top = {
-      name: 'top',
-      version: '1.0.0',
-      files: ['package.json', 'cli.js'],
-      sizes: [90, 1200],
-      bin: ['top'],
-    };
-    const dep = {
-      name: 'dep',
-      version: '2.0.0',
-      files: ['package.json', 'lib/x.js'],
-      sizes: [80, 33],
-      bin: ['dep'],
-    };
+    const top = npmRelease('top', '1.0.0', { 'package.json': 90, 'cli.js': 1200 }, ['top']);
+    const dep = npmRelease('dep', '2.0.0', { 'package.json': 80, 'lib/x.js': 33 }, ['dep']);
     const g = variantByName('npm/global').layout;
     const p = variantByName('npm/project').layout;
     if (g.kind !== 'npm' || p.kind !== 'npm') throw new Error('layout');
@@ -178,21 +176,9 @@ describe('static path mapping', () => {
   });
 
   it("gives a static npm layer each package's size signature as its tarball has it, wherever it is installed", () => {
-    const top = {
-      name: '@s/top',
-      version: '1.0.0',
-      files: ['package.json', 'cli.js'],
-      sizes: [90, 1200],
-      bin: [],
-    };
-    const dep = {
-      name: 'dep',
-      version: '2.0.0',
-      files: ['package.json', 'lib/x.js'],
-      sizes: [80, 33],
-      bin: [],
-    };
-    const tarball = (p: typeof top) => signatureOf(p.files.map((rel, i) => ({ rel, size: p.sizes[i] })));
+    const top = npmRelease('@s/top', '1.0.0', { 'package.json': 90, 'cli.js': 1200 });
+    const dep = npmRelease('dep', '2.0.0', { 'package.json': 80, 'lib/x.js': 33 });
+    const tarball = (p: NpmPackageFiles) => signatureOf(p.files.map((rel, i) => ({ rel, size: p.sizes[i] })));
     for (const variant of ['npm/global', 'npm/project']) {
       const layout = variantByName(variant).layout;
       if (layout.kind !== 'npm') throw new Error('layout');

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Tagset } from '../../activities/tagging/tagset';
 import type { Prediction } from '../../models/merge';
 import { labelSizeSignatures, SIZE_EXPERT, SizeEvidence } from '../../models/size-evidence';
 
-const TOK = { name: 'columbus', version: '1-t1-n1' } as const;
+/** A training layer of `labels` that shows only size signatures. */
+const t = (labels: string[], sizeSignatures: Record<string, string[]>): Tagset => ({
+  schema: 'praxi.tagset/v1',
+  tokenizer: { name: 'columbus', version: '1-t1-n1' },
+  tags: {},
+  labels,
+  sizeSignatures,
+});
 const pred = (label: string, extra: Partial<Prediction> = {}): Prediction => {
   const [eco, rest] = label.split(/:(.*)/s);
   const [name, version] = rest.split('==');
@@ -23,58 +31,29 @@ const brief = (ps: Prediction[]) =>
 describe('size evidence', () => {
   const sizes = new SizeEvidence(
     labelSizeSignatures([
-      {
-        schema: 'praxi.tagset/v1',
-        tokenizer: TOK,
-        tags: {},
-        labels: ['npm:chalk==5.5.0'],
-        sizeSignatures: { 'npm:chalk': ['c55'] },
-      },
-      {
-        schema: 'praxi.tagset/v1',
-        tokenizer: TOK,
-        tags: {},
-        labels: ['npm:chalk==5.6.2'],
-        sizeSignatures: { 'npm:chalk': ['c56'] },
-      },
+      t(['npm:chalk==5.5.0'], { 'npm:chalk': ['c55'] }),
+      t(['npm:chalk==5.6.2'], { 'npm:chalk': ['c56'] }),
       // Two releases with the same files and sizes, and a dependency that is no label of its layer.
-      {
-        schema: 'praxi.tagset/v1',
-        tokenizer: TOK,
-        tags: {},
-        labels: ['npm:which==5.0.0'],
-        sizeSignatures: { 'npm:which': ['w'], 'npm:isexe': ['i'] },
-      },
-      {
-        schema: 'praxi.tagset/v1',
-        tokenizer: TOK,
-        tags: {},
-        labels: ['npm:which==6.0.1'],
-        sizeSignatures: { 'npm:which': ['w'] },
-      },
+      t(['npm:which==5.0.0'], { 'npm:which': ['w'], 'npm:isexe': ['i'] }),
+      t(['npm:which==6.0.1'], { 'npm:which': ['w'] }),
     ]),
   );
 
   it('learns each label its own package directory signatures only', () => {
     assert.deepEqual(
       labelSizeSignatures([
-        {
-          schema: 'praxi.tagset/v1',
-          tokenizer: TOK,
-          tags: {},
-          labels: ['npm:which==5.0.0'],
-          sizeSignatures: { 'npm:which': ['w'], 'npm:isexe': ['i'] },
-        },
-        {
-          schema: 'praxi.tagset/v1',
-          tokenizer: TOK,
-          tags: {},
-          labels: ['npm:which==5.0.0'],
-          sizeSignatures: { 'npm:which': ['w2', 'w'] },
-        },
+        t(['npm:which==5.0.0'], { 'npm:which': ['w'], 'npm:isexe': ['i'] }),
+        t(['npm:which==5.0.0'], { 'npm:which': ['w2', 'w'] }),
       ]),
       { 'npm:which==5.0.0': ['w', 'w2'] },
     );
+    const two = [
+      t(['npm:chalk==5.5.0'], { 'npm:chalk': ['c55'] }),
+      t(['npm:chalk==5.6.2'], { 'npm:chalk': ['c56'] }),
+    ];
+    assert.deepEqual(labelSizeSignatures(two, new Set(['npm:chalk==5.6.2'])), {
+      'npm:chalk==5.6.2': ['c56'],
+    });
   });
 
   it('names the release whose files and sizes the layer holds, whichever version the experts guessed', () => {
@@ -118,13 +97,6 @@ describe('size evidence', () => {
   });
 
   it('names a PyPI release only when all its known modules are there with their sizes', () => {
-    const t = (labels: string[], sizeSignatures: Record<string, string[]>) => ({
-      schema: 'praxi.tagset/v1' as const,
-      tokenizer: TOK,
-      tags: {},
-      labels,
-      sizeSignatures,
-    });
     const learned = labelSizeSignatures([
       t(['pypi:sg==6.10.0'], { 'pypi-module:sg': ['s610'], 'pypi-module:test': ['t1'] }),
       t(['pypi:sg==6.11.0'], { 'pypi-module:sg': ['s611'], 'pypi-module:test': ['t1'] }),

@@ -3,13 +3,10 @@ import { describe, it } from 'node:test';
 import type { Tagset } from '../../activities/tagging/tagset';
 import { calibrateThresholds, tuneFloors, withMergeSettings } from '../../models/calibrate';
 import { evaluate } from '../../models/evaluate';
-import { LoadedExpert } from '../../models/expert';
-import { Model } from '../../models/model';
-import { MODEL_SCHEMA, type ModelManifest } from '../../models/registry';
 import { trainFull } from '../../models/train';
 import { TrainingIndex, withoutVersionedTags } from '../../models/train/plan';
 import { tokenizePaths } from '../../activities/tagging/columbus';
-import { DEFAULT_TRAIN_OPTIONS } from '../../models/train/index';
+import { DEFAULT_TRAIN_OPTIONS, provisional } from '../../models/train/index';
 
 /**
  * What training makes of real-data quirks: dependencies that came along in a layer (`also`), versions
@@ -186,19 +183,8 @@ describe('training on real-data quirks', () => {
 
   it('learns a version from a few samples and scores dependencies as neither right nor wrong', async () => {
     const trained = await trainFull(samples, { validation: samples.filter((_, i) => i % 3 === 0) });
-    const manifest: ModelManifest = {
-      schema: MODEL_SCHEMA,
-      version: 'test',
-      created: '',
-      ...trained.draft,
-      labels: [],
-      experts: trained.experts.map((e) => e.entry),
-    };
-    assert.deepEqual(manifest.indistinct, [['pypi:beta==1.0', 'pypi:beta==1.1']]);
-    const model = new Model(
-      manifest,
-      trained.experts.map((e) => new LoadedExpert(e.entry.id, e.artifact)),
-    );
+    const model = provisional(trained.draft, trained.experts);
+    assert.deepEqual(model.manifest.indistinct, [['pypi:beta==1.0', 'pypi:beta==1.1']]);
     // Three samples per version, told apart by one tag each: min_child_weight must let a split this
     // small happen (with XGBoost's default of 1 it cannot: 3 rows × p(1-p) ≤ 0.75).
     const a2 = model.predict(t([...common, 'srv', ...alpha, 'alpha-2.0'], [])).map((p) => p.label);
@@ -223,19 +209,8 @@ describe('training on real-data quirks', () => {
       return sig ? { ...s, sizeSignatures: { 'pypi-module:beta': [sig] } } : s;
     });
     const trained = await trainFull(signed, { validation: signed.filter((_, i) => i % 3 === 0) });
-    const manifest: ModelManifest = {
-      schema: MODEL_SCHEMA,
-      version: 'test',
-      created: '',
-      ...trained.draft,
-      labels: [],
-      experts: trained.experts.map((e) => e.entry),
-    };
-    assert.deepEqual(manifest.sizeSignatures, { 'pypi:beta==1.0': ['b10'], 'pypi:beta==1.1': ['b11'] });
-    const model = new Model(
-      manifest,
-      trained.experts.map((e) => new LoadedExpert(e.entry.id, e.artifact)),
-    );
+    const model = provisional(trained.draft, trained.experts);
+    assert.deepEqual(model.manifest.sizeSignatures, { 'pypi:beta==1.0': ['b10'], 'pypi:beta==1.1': ['b11'] });
     const layer = (sigs: string[] | undefined, tags = [...common, 'srv', ...beta]): Tagset => ({
       ...t(tags, []),
       ...(sigs ? { sizeSignatures: { 'pypi-module:beta': sigs } } : {}),
@@ -279,17 +254,7 @@ describe('training on real-data quirks', () => {
             ),
           );
     const trained = await trainFull(many, { validation: many.filter((_, i) => i % 8 === 0) });
-    const model = new Model(
-      {
-        schema: MODEL_SCHEMA,
-        version: 't',
-        created: '',
-        ...trained.draft,
-        labels: [],
-        experts: trained.experts.map((e) => e.entry),
-      },
-      trained.experts.map((e) => new LoadedExpert(e.entry.id, e.artifact)),
-    );
+    const model = provisional(trained.draft, trained.experts);
     // Calibration over every sample: a long stretch of work that must not hold the event loop throughout.
     let ticks = 0;
     let longest = 0;
