@@ -42,13 +42,16 @@ export function presentLabels(s: { labels?: string[]; also?: string[] }): string
 
 /**
  * Drops the findings of packages a sample holds only as dependencies its install brought along
- * (`also`): they are in the layer, so naming them is neither right nor wrong when scoring.
+ * (`also`): they are in the layer, so naming them is neither right nor wrong when scoring. So is a
+ * dependency's release of a labelled package (gopd 1.0.1 installed with a nested gopd 1.2.0): naming
+ * that release is no false positive, while any other version of the package still is.
  */
 export function withoutAlongside(predicted: string[], s: { labels?: string[]; also?: string[] }): string[] {
   if (!s.also?.length) return predicted;
   const alongside = new Set(s.also.map(packageOf));
   for (const l of s.labels ?? []) alongside.delete(packageOf(l));
-  return predicted.filter((l) => !alongside.has(packageOf(l)));
+  const present = new Set(s.also);
+  return predicted.filter((l) => !alongside.has(packageOf(l)) && !present.has(l));
 }
 
 /** PyPI names compare case-insensitively with runs of `-_.` folded (PEP 503); others are exact. */

@@ -13,40 +13,65 @@ import type { Prediction } from './merge';
  * training saw is that release, whatever the experts say: it is found even when they are silent (small
  * packages whose few paths are generic). An npm package the experts name but whose layer has no directory
  * for it (the layer's signatures list every one) is a copy inside another package (chalk vendors
- * ansi-styles), not that package, and is dropped.
+ * ansi-styles), not that package, and is dropped. Where several releases ship the same files and sizes,
+ * the version the directory's `package.json` declares (tagging/declared-versions.ts) picks among them.
  */
 
 /**
  * Per label (of `only`, when given), the size signatures its own training layers show (sorted, unique):
  * an npm label's package directory; a PyPI label's top-level modules, from layers that installed it alone
  * (`--no-deps`: every module there is its own).
+ *
+ * An npm layer can hold two releases of a package, one of them a dependency's (gopd 1.0.1 installed with
+ * a nested gopd 1.2.0): which directory is whose is only clear where the layer holds one release of the
+ * package. A label that never arrives alone keeps the signatures all its layers share, less those that
+ * other releases of its package showed alone; were it given every signature it was seen with, a layer
+ * holding the dependency's release would match it too.
  */
 export function labelSizeSignatures(
   samples: readonly Tagset[],
   only?: ReadonlySet<string>,
 ): Record<string, string[]> {
-  const out = new Map<string, Set<string>>();
+  const alone = new Map<string, Set<string>>();
+  const shared = new Map<string, Set<string>>();
   for (const s of samples) {
     if (!s.sizeSignatures || !s.labels?.length) continue;
+    const all = s.sizeSignatures;
     for (const label of s.labels) {
-      if (only && !only.has(label)) continue;
-      const sigs = ownSignatures(label, s);
+      if (label.startsWith('pypi:')) {
+        if (s.labels.length === 1) addAll(alone, label, moduleSignatures(all));
+        continue;
+      }
+      const pkg = packageOf(label);
+      const sigs = Object.hasOwn(all, pkg) ? all[pkg] : [];
       if (!sigs.length) continue;
-      const set = out.get(label) ?? new Set<string>();
-      for (const sig of sigs) set.add(sig);
-      out.set(label, set);
+      const releases = [...s.labels, ...(s.also ?? [])].filter((l) => packageOf(l) === pkg).length;
+      if (sigs.length === 1 && releases === 1) addAll(alone, label, sigs);
+      else {
+        const before = shared.get(label);
+        shared.set(label, before ? new Set(sigs.filter((x) => before.has(x))) : new Set(sigs));
+      }
     }
+  }
+  const takenAlone = new Map<string, Set<string>>();
+  for (const [label, sigs] of alone) addAll(takenAlone, packageOf(label), sigs);
+  const out = new Map<string, Set<string>>();
+  for (const [label, sigs] of alone) if (!only || only.has(label)) out.set(label, sigs);
+  for (const [label, sigs] of shared) {
+    if (out.has(label) || alone.has(label) || (only && !only.has(label))) continue;
+    const taken = takenAlone.get(packageOf(label));
+    const own = [...sigs].filter((x) => !taken?.has(x));
+    if (own.length || sigs.size) out.set(label, new Set(own.length ? own : sigs));
   }
   const record: Record<string, string[]> = {};
   for (const label of [...out.keys()].sort()) record[label] = [...(out.get(label) as Set<string>)].sort();
   return record;
 }
 
-function ownSignatures(label: string, s: Pick<Tagset, 'labels' | 'sizeSignatures'>): string[] {
-  const all = s.sizeSignatures ?? {};
-  if (label.startsWith('pypi:')) return s.labels?.length === 1 ? moduleSignatures(all) : [];
-  const pkg = packageOf(label);
-  return Object.hasOwn(all, pkg) ? all[pkg] : [];
+function addAll(m: Map<string, Set<string>>, k: string, values: Iterable<string>): void {
+  let set = m.get(k);
+  if (!set) m.set(k, (set = new Set()));
+  for (const v of values) set.add(v);
 }
 
 /** Every Python module signature of a layer, whatever module it is. */
@@ -81,9 +106,14 @@ export class SizeEvidence {
    * (one release hoisted, another nested) is reported once per release; two releases that ship the same
    * sizes stay one finding naming the other as an alternative.
    */
-  resolve(predictions: Prediction[], tagset: Pick<Tagset, 'sizeSignatures'>): Prediction[] {
+  resolve(predictions: Prediction[], tagset: Pick<Tagset, 'sizeSignatures' | 'declaredVersions'>): Prediction[] {
     const onDiskAll = tagset.sizeSignatures;
     if (!onDiskAll) return predictions;
+    const declared = tagset.declaredVersions ?? {};
+    const matches = (pkg: string, known: Map<string, string[]>, onDisk: readonly string[]) =>
+      this.matches(known, onDisk).map((labels) =>
+        asDeclared(labels, Object.hasOwn(declared, pkg) ? declared[pkg] : undefined),
+      );
     const out: Prediction[] = [];
     const seen = new Set<string>();
     const named = new Set<string>();
@@ -108,18 +138,18 @@ export class SizeEvidence {
         push(p);
         continue;
       }
-      const matches = this.matches(known, onDisk);
-      if (matches.length === 0) {
+      const found = matches(pkg, known, onDisk);
+      if (found.length === 0) {
         push({ ...p, versionUncertain: true });
         continue;
       }
-      for (const labels of matches) push(atRelease(p, labels));
+      for (const labels of found) push(atRelease(p, labels));
     }
     for (const [pkg, onDisk] of Object.entries(onDiskAll)) {
       if (named.has(pkg) || !pkg.startsWith('npm:')) continue;
       const known = this.known.get(pkg);
       if (!known) continue;
-      for (const labels of this.matches(known, onDisk)) {
+      for (const labels of matches(pkg, known, onDisk)) {
         const { ecosystem, name, version } = parseLabel(labels[0]);
         push(
           atRelease(
@@ -161,6 +191,16 @@ export class SizeEvidence {
 export const SIZE_EXPERT = 'size-signature';
 /** Its calibrated score: an exact match of a release's files and sizes, far above any threshold. */
 const SIZE_MATCH_SCORE = 0.99;
+
+/**
+ * Of releases whose files and sizes are the same, those the directory's `package.json` declares (when it
+ * names any of them): npm's record is the only thing that tells such builds apart.
+ */
+function asDeclared(labels: string[], declared: readonly string[] | undefined): string[] {
+  if (!declared?.length || labels.length < 2) return labels;
+  const named = labels.filter((l) => declared.includes(parseLabel(l).version));
+  return named.length ? named : labels;
+}
 
 /** `p` at the release of `labels` (its own if among them); the others, if any, as alternatives. */
 function atRelease(p: Prediction, labels: readonly string[]): Prediction {

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { tagsetFromChangeset, tokenizerId, type TokenizerOptions } from '../tagging/columbus';
 import type { ObjectStore } from '../store';
+import { declaredFromReleases } from './size-backfill';
 import {
   type DatasetFailure,
   type DatasetManifest,
@@ -68,7 +69,14 @@ export async function buildDataset(
       const split = part[j].meta.variant.startsWith(HELDOUT_VARIANT_PREFIX) ? 'test' : splitOf(tags);
       // Debian changesets from the static path carry no sizes: a signature there would be of zeros.
       const sigs = part[j].meta.ecosystem !== 'deb' ? sizeSignatures : undefined;
-      const extra = sigs && Object.keys(sigs).length ? { sizeSignatures: sigs } : {};
+      const declared =
+        part[j].meta.ecosystem === 'npm'
+          ? declaredFromReleases([...part[j].meta.labels, ...(part[j].meta.also ?? [])])
+          : {};
+      const extra = {
+        ...(sigs && Object.keys(sigs).length ? { sizeSignatures: sigs } : {}),
+        ...(Object.keys(declared).length ? { declaredVersions: declared } : {}),
+      };
       await writer.write(tagsLast({ ...part[j].meta, ...extra, split, tags }));
       light.push({ ...part[j].meta, split });
     }

@@ -31,6 +31,8 @@ export interface DatasetSample {
   also?: string[];
   /** Size signatures of the layer's npm package directories and Python modules, where the collector had sizes (tagging/size-signatures.ts). */
   sizeSignatures?: Record<string, string[]>;
+  /** The versions its npm package directories' `package.json` files declare (tagging/declared-versions.ts). */
+  declaredVersions?: Record<string, string[]>;
   tags: Record<string, number>;
 }
 
@@ -342,6 +344,7 @@ export function trainingSplits(ds: Dataset): { train: Tagset[]; validation: Tags
     labels: s.labels,
     ...(s.also?.length ? { also: s.also } : {}),
     ...(s.sizeSignatures ? { sizeSignatures: s.sizeSignatures } : {}),
+    ...(s.declaredVersions ? { declaredVersions: s.declaredVersions } : {}),
   });
   const byKey = new Map<string, DatasetSample[]>();
   const test: Tagset[] = [];

@@ -33,22 +33,42 @@ export interface BackfillResult {
   /** Samples that gained signatures. */
   signed: number;
   /**
-   * npm and PyPI samples left without: collected in containers (their sizes were not kept), installed
-   * with `pip --target` (no `site-packages`), or of a release that could not be read.
+   * npm and PyPI samples left without: PyPI collected in containers (their sizes were not kept),
+   * installed with `pip --target` (no `site-packages`), or of a release that could not be read.
    */
   unsigned: number;
+  /** npm samples that gained the versions their `package.json` files declare. */
+  declared: number;
   releases: number;
   /** Releases that could not be read, with the reason. */
   failed: string[];
 }
 
 /**
- * Adds size signatures to a dataset's static npm and PyPI samples collected before the collector kept
- * sizes. A static sample's files are exactly its releases' (static-collector.ts): an npm sample's
- * package directories are its own and its dependencies' tarballs, a PyPI sample's modules are its
- * wheels' members mapped as pip installs them. So the releases give the signatures the layer has;
- * container samples are left alone, as nothing kept their sizes. Streams the samples file (it is far
- * larger as objects than as text) and rewrites it in place.
+ * The versions an npm sample's package directories declare: one directory per release it installed
+ * (`labels` and `also`), whose `package.json` names that release (the registry will not serve a tarball
+ * whose manifest says another version).
+ */
+export function declaredFromReleases(labels: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const l of labels) {
+    if (!l.startsWith('npm:')) continue;
+    const k = packageOf(l);
+    out[k] = [...new Set([...(out[k] ?? []), parseLabel(l).version])].sort();
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/**
+ * Adds size signatures to a dataset's npm samples and static PyPI samples collected before the collector
+ * kept sizes, and to npm samples the versions their `package.json` files declare. A static sample's files
+ * are exactly its releases' (static-collector.ts): an npm sample's package directories are its own and
+ * its dependencies' tarballs, a PyPI sample's modules are its wheels' members mapped as pip installs
+ * them. An npm sample collected in a container is a real install, whose releases (`labels`, `also`) were
+ * read from the `package.json` of each directory it made, and npm writes a tarball's files as they are
+ * (test/collect/size-signatures.test.ts installs one and compares). So the releases give the signatures
+ * the layer has. PyPI container samples are left alone: which modules pip laid down is not kept. Streams
+ * the samples file (it is far larger as objects than as text) and rewrites it in place.
  */
 export async function addSizeSignatures(
   dir: string,
@@ -57,11 +77,11 @@ export async function addSizeSignatures(
 ): Promise<BackfillResult> {
   const file = path.join(dir, 'samples.jsonl.br');
   const signable = (h: { ecosystem: string; method: string; labels: string[] }) =>
-    (h.ecosystem === 'npm' || h.ecosystem === 'pypi') && h.method === 'static' && h.labels.length > 0;
+    (h.ecosystem === 'npm' || (h.ecosystem === 'pypi' && h.method === 'static')) && h.labels.length > 0;
   const wanted = new Set<string>();
   for await (const head of readJsonlBr(file, parseSampleHead))
     if (signable(head)) for (const l of [...head.labels, ...(head.also ?? [])]) wanted.add(l);
-  const result: BackfillResult = { signed: 0, unsigned: 0, releases: wanted.size, failed: [] };
+  const result: BackfillResult = { signed: 0, unsigned: 0, declared: 0, releases: wanted.size, failed: [] };
   const npmSigs = new Map<string, string | undefined>();
   const wheels = new Map<string, WheelContents>();
   const queue = [...wanted].sort();
@@ -114,14 +134,24 @@ export async function addSizeSignatures(
     }
     // Only samples that can be signed are parsed whole (the tags are most of a line).
     const sample = signable(head) ? (JSON.parse(line) as DatasetSample) : undefined;
-    const signed = sample ? signaturesOf(sample) : {};
-    if (sample && Object.keys(signed).length) {
-      result.signed++;
-      await out.write(tagsLast({ ...sample, sizeSignatures: signed }));
-    } else {
+    if (!sample) {
       result.unsigned++;
       await out.writeLine(line);
+      continue;
     }
+    // Signatures a collector kept from the layer itself stay as they are.
+    const signed = sample.sizeSignatures ?? signaturesOf(sample);
+    const declared = sample.ecosystem === 'npm' ? declaredFromReleases([...sample.labels, ...(sample.also ?? [])]) : {};
+    if (Object.keys(signed).length) result.signed++;
+    else result.unsigned++;
+    if (Object.keys(declared).length) result.declared++;
+    await out.write(
+      tagsLast({
+        ...sample,
+        ...(Object.keys(signed).length ? { sizeSignatures: signed } : {}),
+        ...(Object.keys(declared).length ? { declaredVersions: declared } : {}),
+      }),
+    );
   }
   await out.close();
   return result;

@@ -82,6 +82,8 @@ export class TagsetCache {
       typeof tagset.tags !== 'object' ||
       // Written before layers had size signatures: read the layer again rather than lose them.
       typeof tagset.sizeSignatures !== 'object' ||
+      // Or before they had the versions npm's package.json files declare.
+      typeof tagset.declaredVersions !== 'object' ||
       summary?.schema !== 'praxi.layer-summary/v1' ||
       summary.layerDigest !== layerDigest
     ) {

@@ -1,3 +1,4 @@
+import { declaredVersions } from './declared-versions';
 import { sizeSignatures } from './size-signatures';
 import type { Changeset } from '../layers/changeset';
 import { BadInputError } from '../errors';
@@ -268,9 +269,13 @@ export function tokenizePaths(paths: Iterable<string>, opts: TokenizerOptions = 
   return counter.tags();
 }
 
-/** The tagset of one layer: the tokenizer over every entry path the layer writes (deletions carry no tags). */
+/**
+ * The tagset of one layer: the tokenizer over every entry path the layer writes (deletions carry no tags),
+ * with the layer's size signatures and, from the record files the reader kept (`contents`), the npm
+ * versions they declare.
+ */
 export function tagsetFromChangeset(
-  changeset: Pick<Changeset, 'entries'>,
+  changeset: Pick<Changeset, 'entries'> & { contents?: ReadonlyArray<{ path: string; data: Buffer }> },
   opts: TokenizerOptions = {},
 ): Tagset {
   return {
@@ -283,5 +288,6 @@ export function tagsetFromChangeset(
       opts,
     ),
     sizeSignatures: sizeSignatures(changeset.entries),
+    declaredVersions: declaredVersions(changeset.contents ?? []),
   };
 }

@@ -22,6 +22,12 @@ export interface Tagset {
    * collector could read sizes.
    */
   sizeSignatures?: Record<string, string[]>;
+  /**
+   * The versions the layer's npm `package.json` files declare, by package (`npm:NAME`): see
+   * declared-versions.ts. Scans set it (`{}` when the layer has none); training data has it where the
+   * collector knew them. Absent or empty when the records were deleted.
+   */
+  declaredVersions?: Record<string, string[]>;
 }
 
 /** Sets one tag. A path part may be called anything, `__proto__` included: it must become a key, never the prototype. */

@@ -83,8 +83,9 @@ export function registerData(program: Command): void {
   data
     .command('add-size-signatures <data>')
     .description(
-      "add size signatures to a dataset's static npm and PyPI samples collected before the collector kept " +
-        "file sizes: each release's tarball headers or wheel directory is read from the registry (rewrites DATA/samples.jsonl.br)",
+      "add size signatures to a dataset's npm and static PyPI samples collected before the collector kept " +
+        "file sizes (each release's tarball headers or wheel directory is read from the registry), and to npm " +
+        'samples the versions their package.json files declare (rewrites DATA/samples.jsonl.br)',
     )
     .action(async (dir: string) => {
       const tty = process.stderr.isTTY;
@@ -98,7 +99,7 @@ export function registerData(program: Command): void {
       });
       for (const f of r.failed) console.error(`not read: ${f}`);
       console.log(
-        `${r.releases} releases read (${r.failed.length} failed); ${r.signed} samples signed, ${r.unsigned} npm and PyPI samples left without (container-collected, pip --target, or a release not read)`,
+        `${r.releases} releases read (${r.failed.length} failed); ${r.signed} samples signed, ${r.unsigned} npm and PyPI samples left without (PyPI container-collected, pip --target, or a release not read); ${r.declared} npm samples with declared versions`,
       );
     });
 }

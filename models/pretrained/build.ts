@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   // The same test layers with their package records deleted: what praxi sees in images built to hide them.
   const stripped = evaluate(
     model,
-    test.filter((t) => t.labels?.length).map((t) => ({ ...t, tags: withoutVersionedTags(t.tags, t.labels ?? []) })),
+    test
+      .filter((t) => t.labels?.length)
+      .map(({ declaredVersions: _records, ...t }) => ({ ...t, tags: withoutVersionedTags(t.tags, t.labels ?? []) })),
   );
   // Experts compress well (repeated tags and tree arrays): ship them gzipped.
   const expertsDir = path.join(storeDir, 'models', 'experts', 'sha256');

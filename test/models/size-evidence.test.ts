@@ -43,9 +43,10 @@ describe('size evidence', () => {
     assert.deepEqual(
       labelSizeSignatures([
         t(['npm:which==5.0.0'], { 'npm:which': ['w'], 'npm:isexe': ['i'] }),
+        // Two directories of the package, one of some dependency's: which is whose is not known here.
         t(['npm:which==5.0.0'], { 'npm:which': ['w2', 'w'] }),
       ]),
-      { 'npm:which==5.0.0': ['w', 'w2'] },
+      { 'npm:which==5.0.0': ['w'] },
     );
     const two = [
       t(['npm:chalk==5.5.0'], { 'npm:chalk': ['c55'] }),
@@ -121,6 +122,53 @@ describe('size evidence', () => {
       py.resolve([], { sizeSignatures: { 'pypi-module:sg': ['s611'], 'pypi-module:test': ['t1'] } }),
       [],
       'sizes add no PyPI package',
+    );
+  });
+
+  it("never gives a label the signature of a dependency's nested release of its package", () => {
+    const learned = labelSizeSignatures([
+      // gopd 1.0.1 and 1.1.0 only ever arrive with a nested gopd 1.2.0, which also arrives alone.
+      { ...t(['npm:gopd==1.0.1'], { 'npm:gopd': ['g101', 'g120'] }), also: ['npm:gopd==1.2.0'] },
+      { ...t(['npm:gopd==1.0.1', 'npm:x==1'], { 'npm:gopd': ['g101', 'g120'] }), also: ['npm:gopd==1.2.0'] },
+      { ...t(['npm:gopd==1.1.0'], { 'npm:gopd': ['g110', 'g120'] }), also: ['npm:gopd==1.2.0'] },
+      t(['npm:gopd==1.2.0'], { 'npm:gopd': ['g120'] }),
+      // Always with an unknown second copy and no release alone to tell: what all its layers share.
+      t(['npm:y==1'], { 'npm:y': ['y1', 'ya'] }),
+      t(['npm:y==1'], { 'npm:y': ['y1', 'yb'] }),
+    ]);
+    assert.deepEqual(learned, {
+      'npm:gopd==1.0.1': ['g101'],
+      'npm:gopd==1.1.0': ['g110'],
+      'npm:gopd==1.2.0': ['g120'],
+      'npm:y==1': ['y1'],
+    });
+  });
+
+  it("picks among releases with the same files and sizes the one the directory's package.json declares", () => {
+    const layer = { sizeSignatures: { 'npm:which': ['w'] } };
+    assert.deepEqual(
+      brief(sizes.resolve([pred('npm:which==6.0.1')], { ...layer, declaredVersions: { 'npm:which': ['5.0.0'] } })),
+      [['npm:which==5.0.0', 'e1', false, []]],
+    );
+    // Found by sizes alone, the experts silent: the same.
+    assert.deepEqual(
+      brief(sizes.resolve([], { ...layer, declaredVersions: { 'npm:which': ['5.0.0'] } })),
+      [['npm:which==5.0.0', SIZE_EXPERT, false, []]],
+    );
+    // A declared version whose files the layer does not hold names nothing: the sizes stand.
+    assert.deepEqual(
+      brief(sizes.resolve([pred('npm:which==6.0.1')], { ...layer, declaredVersions: { 'npm:which': ['7.0.0'] } })),
+      [['npm:which==6.0.1', 'e1', true, ['5.0.0']]],
+    );
+    assert.deepEqual(
+      brief(
+        sizes.resolve([pred('npm:chalk==5.5.0')], {
+          sizeSignatures: { 'npm:chalk': ['c56'] },
+          declaredVersions: { 'npm:chalk': ['5.5.0'] },
+        }),
+      ),
+      [['npm:chalk==5.6.2', 'e1', false, []]],
+      'package.json never overrides a release its sizes name alone',
     );
   });
 

@@ -153,7 +153,7 @@ function suite(name: string, open: () => Promise<ObjectStore>): void {
       assert.equal((await cache.get(digest))?.tagset.tags.foo, 6);
     });
 
-    it('reads a layer again when its cached tagset predates size signatures', async () => {
+    it('reads a layer again when its cached tagset predates size signatures or declared versions', async () => {
       const store = await open();
       const cache = new TagsetCache(store);
       const digest = digestOf('layer-unsized');
@@ -163,6 +163,10 @@ function suite(name: string, open: () => Promise<ObjectStore>): void {
       ]);
       const { sizeSignatures: _s, ...old } = tagsetFromChangeset(cs);
       await cache.put(digest, { tagset: old, summary: summarize(cs) });
+      assert.equal(await cache.get(digest), undefined);
+      // Nor is one from before the declared npm versions.
+      const { declaredVersions: _d, ...sizedOnly } = tagsetFromChangeset(cs);
+      await cache.put(digest, { tagset: sizedOnly, summary: summarize(cs) });
       assert.equal(await cache.get(digest), undefined);
       const r = await cache.getOrCompute(digest, async () => cs);
       assert.equal(r.cached, false);

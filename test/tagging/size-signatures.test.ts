@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { tarballFiles } from '../../activities/collect/static/npm';
 import { readLayer } from '../../activities/layers/reader';
+import { wantContent } from '../../activities/records';
+import { declaredVersions } from '../../activities/tagging/declared-versions';
 import { tagsetFromChangeset } from '../../activities/tagging/columbus';
 import {
   npmPackageFile,
@@ -100,6 +102,26 @@ describe('size signatures', () => {
     );
   });
 
+  it('reads the version each npm package root declares, and only package roots', () => {
+    const json = (o: unknown) => Buffer.from(JSON.stringify(o));
+    assert.deepEqual(
+      declaredVersions([
+        { path: 'usr/lib/node_modules/gopd/package.json', data: json({ name: 'gopd', version: '1.0.1' }) },
+        {
+          path: 'usr/lib/node_modules/x/node_modules/gopd/package.json',
+          data: json({ name: 'gopd', version: '1.2.0' }),
+        },
+        { path: 'app/node_modules/@s/b/package.json', data: json({ name: '@s/b', version: '2.0.0' }) },
+        // A fixture deep inside a package, the application's own manifest, and a broken file: no release.
+        { path: 'app/node_modules/@s/b/test/package.json', data: json({ name: 'fixture', version: '0.0.1' }) },
+        { path: 'app/package.json', data: json({ name: 'app', version: '1.0.0' }) },
+        { path: 'app/node_modules/broken/package.json', data: Buffer.from('{"name":') },
+      ]),
+      { 'npm:@s/b': ['2.0.0'], 'npm:gopd': ['1.0.1', '1.2.0'] },
+    );
+    assert.deepEqual(declaredVersions([]), {});
+  });
+
   it("equals the release tarball's signature after a real npm install, read back through a layer", async () => {
     // A package this test makes, packed and installed by the host's npm from the file (no registry).
     const work = tempDir('size-sig');
@@ -147,9 +169,11 @@ describe('size signatures', () => {
     };
     walk(path.join(prefix, 'node_modules'), 'app/node_modules');
     const blob = gzip(await makeTar(entries));
-    const read = await readLayer(blobStream(blob), { layerDigest: 'sha256:' + '0'.repeat(64) });
+    // As a scan reads it: the record files' contents kept (activities/pipeline/fingerprint.ts).
+    const read = await readLayer(blobStream(blob), { layerDigest: 'sha256:' + '0'.repeat(64), wantContent });
     const tagset = tagsetFromChangeset(read);
     assert.ok(fromTarball);
     assert.deepEqual(tagset.sizeSignatures, { 'npm:praxi-sized': [fromTarball] });
+    assert.deepEqual(tagset.declaredVersions, { 'npm:praxi-sized': ['1.2.3'] });
   });
 });

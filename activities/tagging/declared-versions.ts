@@ -1,0 +1,30 @@
+import { npmCataloger } from '../records/npm';
+
+/**
+ * The versions a layer's npm package directories declare, keyed by package (`npm:NAME`): the `version`
+ * of each `node_modules/NAME/package.json` the layer writes.
+ *
+ * Some npm releases ship byte-for-byte the same files at the same sizes (a monorepo bumps every package's
+ * version together; `@typescript-eslint/types` 8.72.2, 8.73.0 and 8.74.0): only `package.json` says which
+ * one is installed. It is npm's install record, as a `NAME-VERSION.dist-info` directory is pip's, whose
+ * name the path tokens already carry. The model uses it only to choose among releases whose files and
+ * sizes the layer matches exactly (models/size-evidence.ts); a layer whose records were deleted has none.
+ */
+export function declaredVersions(
+  contents: ReadonlyArray<{ path: string; data: Buffer }>,
+): Record<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const { path, data } of contents) {
+    if (!npmCataloger.matches(path) || data.length > npmCataloger.maxBytes) continue;
+    for (const r of npmCataloger.parse(path, data)) {
+      const key = `npm:${r.name}`;
+      const set = out.get(key) ?? new Set<string>();
+      set.add(r.version);
+      out.set(key, set);
+    }
+  }
+  // Keys start with `npm:`, so no package name can make one `__proto__`.
+  const record: Record<string, string[]> = {};
+  for (const k of [...out.keys()].sort()) record[k] = [...(out.get(k) as Set<string>)].sort();
+  return record;
+}
