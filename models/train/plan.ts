@@ -111,7 +111,14 @@ export class TrainingIndex {
       for (const l of labels) push(this.byLabel, l, i);
       for (const p of new Set(labels.map(packageOf))) push(this.byPackage, p, i);
     });
-    this.alongside = samples.map((s) => (s.also?.length ? new Set(s.also.map(packageOf)) : undefined));
+    const debs = new Set([...this.byPackage.keys()].filter((p) => p.startsWith('deb:')));
+    this.alongside = samples.map((s) => {
+      const along = (s.also ?? []).map(packageOf);
+      // A base image's packages are no install's dependencies, so collection leaves its layer without
+      // `also`; dpkg's records in it still say what it holds, and it must be no negative for those.
+      if (!s.labels?.length) along.push(...debPackagesRecorded(Object.keys(s.tags), debs));
+      return along.length ? new Set(along) : undefined;
+    });
     this.alongside.forEach((along, i) => {
       const own = new Set((samples[i].labels ?? []).map(packageOf));
       for (const p of along ?? []) if (!own.has(p)) push(this.byDependency, p, i);
@@ -502,6 +509,21 @@ export function debNameRank(tag: string, packages: ReadonlySet<string>): number 
     if (rest === '' || rest.startsWith('.') || rest.startsWith('amd64')) best = 1;
   }
   return best;
+}
+
+/**
+ * The packages among `known` (`deb:NAME`) whose dpkg records are in a layer with these tags:
+ * `info/NAME.md5sums` makes the tag `NAME.md5sum` (`NAMEamd64.md5sum` for `NAME:amd64`).
+ */
+export function debPackagesRecorded(tags: Iterable<string>, known: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const t of tags) {
+    if (!t.endsWith('.md5sum')) continue;
+    const name = t.slice(0, -'.md5sum'.length);
+    for (const p of [`deb:${name}`, ...(name.endsWith('amd64') ? [`deb:${name.slice(0, -5)}`] : [])])
+      if (known.has(p)) out.add(p);
+  }
+  return [...out].sort();
 }
 
 /** Files only package records hold (pip's `*.dist-info`, setuptools' `*.egg-info`). */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Tagset } from '../../activities/tagging/tagset';
 import { tokenizePaths } from '../../activities/tagging/columbus';
 import { DEFAULT_TRAIN_OPTIONS } from '../../models/train/index';
-import { debNameRank, distinctColumns, TrainingIndex } from '../../models/train/plan';
+import { debNameRank, debPackagesRecorded, distinctColumns, TrainingIndex } from '../../models/train/plan';
 import { MISSING } from '../../models/xgboost/booster';
 
 /**
@@ -52,6 +52,15 @@ describe('Debian packages installed alone', () => {
     assert.equal(debNameRank('cmake.md5sum', new Set(['pypi:cmake'])), 0);
   });
 
+  it('reads which known packages a layer holds from its dpkg records', () => {
+    const tags = Object.keys(
+      tokenizePaths([...info('libssl3:amd64'), ...info('cmake'), ...info('unknown'), 'usr/bin/cmake']),
+    );
+    assert.ok(tags.includes('libssl3amd64.md5sum'), tags.join(','));
+    const known = new Set(['deb:libssl3', 'deb:cmake', 'deb:jq', 'pypi:unknown']);
+    assert.deepEqual(debPackagesRecorded(tags, known), ['deb:cmake', 'deb:libssl3']);
+  });
+
   it('keeps the preferred column of identical ones, in the place of the first, with the same values', () => {
     const m = MISSING;
     // Columns 0, 2 and 3 are identical; column 1 differs.
@@ -82,5 +91,20 @@ describe('Debian packages installed alone', () => {
     // cmake-data's `010-` sorts first of the group it makes with cmake's records: it used to be kept.
     assert.ok(!job.vocabulary.some((t) => t.startsWith('010')), job.vocabulary.join(','));
     assert.ok(job.vocabulary.includes('cmake.lis'), job.vocabulary.join(','));
+  });
+
+  it('uses no base-image layer as a negative for a package its dpkg records show it holds', () => {
+    const base = (pkgs: string[]) =>
+      layer([...pkgs.flatMap(info), 'etc/passwd', 'usr/bin/bash', ...pkgs.map((p) => `usr/bin/${p}`)], []);
+    const o = { ...DEFAULT_TRAIN_OPTIONS, hardNegatives: 20, randomNegatives: 8 };
+    const negatives = (bases: Tagset[]) =>
+      new TrainingIndex([...others, ...bases]).job(['deb:jq==1'], o, 0).negatives;
+    const without = negatives([base(['curl']), base(['git'])]);
+    // The same two base layers, one of them holding jq: it is no longer a negative for jq.
+    assert.equal(negatives([base(['curl']), base(['git', 'jq'])]), without - 1);
+    // Nor a multi-arch package's (records named `NAME:amd64`).
+    assert.equal(negatives([base(['curl']), base(['git', 'jq:amd64'])]), without - 1);
+    // A base layer holding another package still is one.
+    assert.equal(negatives([base(['curl']), base(['git', 'vim'])]), without);
   });
 });
