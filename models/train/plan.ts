@@ -111,7 +111,14 @@ export class TrainingIndex {
       for (const l of labels) push(this.byLabel, l, i);
       for (const p of new Set(labels.map(packageOf))) push(this.byPackage, p, i);
     });
-    this.alongside = samples.map((s) => (s.also?.length ? new Set(s.also.map(packageOf)) : undefined));
+    const debs = new Set([...this.byPackage.keys()].filter((p) => p.startsWith('deb:')));
+    this.alongside = samples.map((s) => {
+      const along = (s.also ?? []).map(packageOf);
+      // A base image's packages are no install's dependencies, so collection leaves its layer without
+      // `also`; dpkg's records in it still say what it holds, and it must be no negative for those.
+      if (!s.labels?.length) along.push(...debPackagesRecorded(Object.keys(s.tags), debs));
+      return along.length ? new Set(along) : undefined;
+    });
     this.alongside.forEach((along, i) => {
       const own = new Set((samples[i].labels ?? []).map(packageOf));
       for (const p of along ?? []) if (!own.has(p)) push(this.byDependency, p, i);
@@ -225,7 +232,7 @@ export class TrainingIndex {
       }
     }
     const full = this.vectorizeRows(rows, [...ownOnly, ...augmented], vocabulary, o.encoding);
-    const { matrix, kept } = distinctColumns(full);
+    const { matrix, kept } = distinctColumns(full, (c) => debNameRank(vocabulary[c], family));
     vocabulary = kept.map((c) => vocabulary[c]);
     const packages = [...family].sort();
     const allSamples = [...rowSamples, ...augmented];
@@ -439,10 +446,20 @@ export class TrainingIndex {
  * Keeps one column of each group of identical columns. Columbus emits every prefix of a path part, so
  * chains like `changel`, `changelo`, `changelog` carry the same values in every row: the trees could
  * split on any of them, and training time grows with the number of columns (~5× fewer here).
+ *
+ * Identical over the training rows is not identical in every layer: a dependency that only ever came
+ * along with the package (`cmake-data` with `cmake`) matches the package's own files here but is missing
+ * from a layer of the package alone. So of each group the column `preference` ranks highest is kept
+ * (the first on ties), in the place of the group's first column: the matrix is the same, only which tag
+ * stands for the group changes.
  */
-export function distinctColumns(x: DenseMatrix): { matrix: DenseMatrix; kept: number[] } {
+export function distinctColumns(
+  x: DenseMatrix,
+  preference: (column: number) => number = () => 0,
+): { matrix: DenseMatrix; kept: number[] } {
   const seen = new Map<string, number>();
   const kept: number[] = [];
+  const rank: number[] = [];
   for (let c = 0; c < x.cols; c++) {
     // Two independent 32-bit hashes of the column: a collision (which would drop a distinct column)
     // needs both to collide, about 1 in 2^64 per pair.
@@ -455,14 +472,58 @@ export function distinctColumns(x: DenseMatrix): { matrix: DenseMatrix; kept: nu
       h2 = Math.imul(h2 ^ (r + 0x9e3779b9), 0x85ebca6b) ^ Math.imul((v | 0) + 7, 0xc2b2ae35);
     }
     const key = `${h1 >>> 0}:${h2 >>> 0}`;
-    if (seen.has(key)) continue;
-    seen.set(key, c);
-    kept.push(c);
+    const at = seen.get(key);
+    const r = preference(c);
+    if (at === undefined) {
+      seen.set(key, kept.length);
+      kept.push(c);
+      rank.push(r);
+    } else if (r > rank[at]) {
+      kept[at] = c;
+      rank[at] = r;
+    }
   }
   const data = new Float32Array(x.rows * kept.length);
   for (let r = 0; r < x.rows; r++)
     for (let k = 0; k < kept.length; k++) data[r * kept.length + k] = x.data[r * x.cols + kept[k]];
   return { matrix: { rows: x.rows, cols: kept.length, data }, kept };
+}
+
+/**
+ * How plainly a tag names one of these Debian packages: 2 for dpkg's records of it
+ * (`/var/lib/dpkg/info/NAME.md5sums`, `NAME.list`, and `NAME:amd64.*` for multi-arch packages, whose `:`
+ * the tokenizer deletes), which every install of the package writes however it was made; 1 for another
+ * tag that starts with its name (`/usr/share/doc/NAME`, `NAME.1.gz`); 0 otherwise, and for packages of
+ * other ecosystems.
+ */
+export function debNameRank(tag: string, packages: ReadonlySet<string>): number {
+  let best = 0;
+  for (const p of packages) {
+    if (!p.startsWith('deb:')) continue;
+    const name = p.slice(4);
+    if (!tag.startsWith(name)) continue;
+    const rest = tag.slice(name.length);
+    const record = rest.startsWith('amd64') ? rest.slice(5) : rest;
+    if (record === '.md5sum' || record === '.lis') return 2;
+    // The name must end there: package `at` does not own `at-spi2-common`.
+    if (rest === '' || rest.startsWith('.') || rest.startsWith('amd64')) best = 1;
+  }
+  return best;
+}
+
+/**
+ * The packages among `known` (`deb:NAME`) whose dpkg records are in a layer with these tags:
+ * `info/NAME.md5sums` makes the tag `NAME.md5sum` (`NAMEamd64.md5sum` for `NAME:amd64`).
+ */
+export function debPackagesRecorded(tags: Iterable<string>, known: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const t of tags) {
+    if (!t.endsWith('.md5sum')) continue;
+    const name = t.slice(0, -'.md5sum'.length);
+    for (const p of [`deb:${name}`, ...(name.endsWith('amd64') ? [`deb:${name.slice(0, -5)}`] : [])])
+      if (known.has(p)) out.add(p);
+  }
+  return [...out].sort();
 }
 
 /** Files only package records hold (pip's `*.dist-info`, setuptools' `*.egg-info`). */
