@@ -106,7 +106,10 @@ export class SizeEvidence {
    * (one release hoisted, another nested) is reported once per release; two releases that ship the same
    * sizes stay one finding naming the other as an alternative.
    */
-  resolve(predictions: Prediction[], tagset: Pick<Tagset, 'sizeSignatures' | 'declaredVersions'>): Prediction[] {
+  resolve(
+    predictions: Prediction[],
+    tagset: Pick<Tagset, 'sizeSignatures' | 'declaredVersions'>,
+  ): Prediction[] {
     const onDiskAll = tagset.sizeSignatures;
     if (!onDiskAll) return predictions;
     const declared = tagset.declaredVersions ?? {};

@@ -141,7 +141,8 @@ export async function addSizeSignatures(
     }
     // Signatures a collector kept from the layer itself stay as they are.
     const signed = sample.sizeSignatures ?? signaturesOf(sample);
-    const declared = sample.ecosystem === 'npm' ? declaredFromReleases([...sample.labels, ...(sample.also ?? [])]) : {};
+    const declared =
+      sample.ecosystem === 'npm' ? declaredFromReleases([...sample.labels, ...(sample.also ?? [])]) : {};
     if (Object.keys(signed).length) result.signed++;
     else result.unsigned++;
     if (Object.keys(declared).length) result.declared++;

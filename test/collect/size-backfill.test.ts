@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type DatasetSample, loadDataset, writeDataset } from '../../activities/collect/dataset';
-import { addSizeSignatures, declaredFromReleases, type ReleaseFiles } from '../../activities/collect/size-backfill';
+import {
+  addSizeSignatures,
+  declaredFromReleases,
+  type ReleaseFiles,
+} from '../../activities/collect/size-backfill';
 import { tempDir } from '../harness/process';
 
 describe('backfilling size signatures and declared versions', () => {
@@ -23,10 +27,13 @@ describe('backfilling size signatures and declared versions', () => {
   });
 
   it('names one version per release directory, npm only', () => {
-    assert.deepEqual(declaredFromReleases(['npm:gopd==1.0.1', 'npm:gopd==1.2.0', 'npm:@s/b==2', 'pypi:six==1']), {
-      'npm:@s/b': ['2'],
-      'npm:gopd': ['1.0.1', '1.2.0'],
-    });
+    assert.deepEqual(
+      declaredFromReleases(['npm:gopd==1.0.1', 'npm:gopd==1.2.0', 'npm:@s/b==2', 'pypi:six==1']),
+      {
+        'npm:@s/b': ['2'],
+        'npm:gopd': ['1.0.1', '1.2.0'],
+      },
+    );
   });
 
   it('signs static and container npm samples from their releases, keeps what a layer gave, leaves the rest alone', async () => {
@@ -34,7 +41,9 @@ describe('backfilling size signatures and declared versions', () => {
     const samples = [
       sample('static', 'npm', 'static', ['npm:gopd==1.0.1'], { also: ['npm:gopd==1.2.0'] }),
       sample('container', 'npm', 'container', ['npm:debug==4.4.3'], { also: ['npm:ms==2.1.3'] }),
-      sample('sized', 'npm', 'container', ['npm:ms==2.1.3'], { sizeSignatures: { 'npm:ms': ['from-layer'] } }),
+      sample('sized', 'npm', 'container', ['npm:ms==2.1.3'], {
+        sizeSignatures: { 'npm:ms': ['from-layer'] },
+      }),
       sample('pip-container', 'pypi', 'container', ['pypi:six==1.17.0']),
       sample('unreadable', 'pypi', 'static', ['pypi:gone==1.0']),
       sample('deb', 'deb', 'static', ['deb:curl==8']),
@@ -72,16 +81,25 @@ describe('backfilling size signatures and declared versions', () => {
     assert.deepEqual(r.failed, ['pypi:gone==1.0: 404 from the registry']);
     assert.equal(r.declared, 3);
     const back = new Map((await loadDataset(dir)).samples.map((s) => [s.id, s]));
-    assert.deepEqual(back.get('static')?.sizeSignatures, { 'npm:gopd': ['sig(npm:gopd==1.0.1)', 'sig(npm:gopd==1.2.0)'] });
+    assert.deepEqual(back.get('static')?.sizeSignatures, {
+      'npm:gopd': ['sig(npm:gopd==1.0.1)', 'sig(npm:gopd==1.2.0)'],
+    });
     assert.deepEqual(back.get('static')?.declaredVersions, { 'npm:gopd': ['1.0.1', '1.2.0'] });
     assert.deepEqual(back.get('container')?.sizeSignatures, {
       'npm:debug': ['sig(npm:debug==4.4.3)'],
       'npm:ms': ['sig(npm:ms==2.1.3)'],
     });
-    assert.deepEqual(back.get('container')?.declaredVersions, { 'npm:debug': ['4.4.3'], 'npm:ms': ['2.1.3'] });
+    assert.deepEqual(back.get('container')?.declaredVersions, {
+      'npm:debug': ['4.4.3'],
+      'npm:ms': ['2.1.3'],
+    });
     assert.deepEqual(back.get('sized')?.sizeSignatures, { 'npm:ms': ['from-layer'] });
     for (const id of ['pip-container', 'unreadable', 'deb', 'base']) {
-      assert.deepEqual(back.get(id), samples.find((s) => s.id === id), `${id} is unchanged`);
+      assert.deepEqual(
+        back.get(id),
+        samples.find((s) => s.id === id),
+        `${id} is unchanged`,
+      );
     }
     assert.equal(r.signed, 3);
     assert.equal(r.unsigned, 2, 'the PyPI container sample and the unreadable release');

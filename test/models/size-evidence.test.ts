@@ -147,17 +147,20 @@ describe('size evidence', () => {
   it("picks among releases with the same files and sizes the one the directory's package.json declares", () => {
     const layer = { sizeSignatures: { 'npm:which': ['w'] } };
     assert.deepEqual(
-      brief(sizes.resolve([pred('npm:which==6.0.1')], { ...layer, declaredVersions: { 'npm:which': ['5.0.0'] } })),
+      brief(
+        sizes.resolve([pred('npm:which==6.0.1')], { ...layer, declaredVersions: { 'npm:which': ['5.0.0'] } }),
+      ),
       [['npm:which==5.0.0', 'e1', false, []]],
     );
     // Found by sizes alone, the experts silent: the same.
-    assert.deepEqual(
-      brief(sizes.resolve([], { ...layer, declaredVersions: { 'npm:which': ['5.0.0'] } })),
-      [['npm:which==5.0.0', SIZE_EXPERT, false, []]],
-    );
+    assert.deepEqual(brief(sizes.resolve([], { ...layer, declaredVersions: { 'npm:which': ['5.0.0'] } })), [
+      ['npm:which==5.0.0', SIZE_EXPERT, false, []],
+    ]);
     // A declared version whose files the layer does not hold names nothing: the sizes stand.
     assert.deepEqual(
-      brief(sizes.resolve([pred('npm:which==6.0.1')], { ...layer, declaredVersions: { 'npm:which': ['7.0.0'] } })),
+      brief(
+        sizes.resolve([pred('npm:which==6.0.1')], { ...layer, declaredVersions: { 'npm:which': ['7.0.0'] } }),
+      ),
       [['npm:which==6.0.1', 'e1', true, ['5.0.0']]],
     );
     assert.deepEqual(

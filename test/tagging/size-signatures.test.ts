@@ -113,7 +113,10 @@ describe('size signatures', () => {
         },
         { path: 'app/node_modules/@s/b/package.json', data: json({ name: '@s/b', version: '2.0.0' }) },
         // A fixture deep inside a package, the application's own manifest, and a broken file: no release.
-        { path: 'app/node_modules/@s/b/test/package.json', data: json({ name: 'fixture', version: '0.0.1' }) },
+        {
+          path: 'app/node_modules/@s/b/test/package.json',
+          data: json({ name: 'fixture', version: '0.0.1' }),
+        },
         { path: 'app/package.json', data: json({ name: 'app', version: '1.0.0' }) },
         { path: 'app/node_modules/broken/package.json', data: Buffer.from('{"name":') },
       ]),
