@@ -1,5 +1,5 @@
 import type { Tagset } from '../activities/tagging/tagset';
-import { PYTHON_MODULE } from '../activities/tagging/size-signatures';
+import { PYTHON_MODULE, sortedRecord } from '../activities/tagging/size-signatures';
 import { packageOf, parseLabel } from './label';
 import type { Prediction } from './merge';
 
@@ -58,14 +58,12 @@ export function labelSizeSignatures(
   const out = new Map<string, Set<string>>();
   for (const [label, sigs] of alone) if (!only || only.has(label)) out.set(label, sigs);
   for (const [label, sigs] of shared) {
-    if (out.has(label) || alone.has(label) || (only && !only.has(label))) continue;
+    if (alone.has(label) || (only && !only.has(label)) || sigs.size === 0) continue;
     const taken = takenAlone.get(packageOf(label));
     const own = [...sigs].filter((x) => !taken?.has(x));
-    if (own.length || sigs.size) out.set(label, new Set(own.length ? own : sigs));
+    out.set(label, own.length ? new Set(own) : sigs);
   }
-  const record: Record<string, string[]> = {};
-  for (const label of [...out.keys()].sort()) record[label] = [...(out.get(label) as Set<string>)].sort();
-  return record;
+  return sortedRecord(out);
 }
 
 function addAll(m: Map<string, Set<string>>, k: string, values: Iterable<string>): void {
@@ -113,10 +111,7 @@ export class SizeEvidence {
     const onDiskAll = tagset.sizeSignatures;
     if (!onDiskAll) return predictions;
     const declared = tagset.declaredVersions ?? {};
-    const matches = (pkg: string, known: Map<string, string[]>, onDisk: readonly string[]) =>
-      this.matches(known, onDisk).map((labels) =>
-        asDeclared(labels, Object.hasOwn(declared, pkg) ? declared[pkg] : undefined),
-      );
+    const declaredOf = (pkg: string) => (Object.hasOwn(declared, pkg) ? declared[pkg] : undefined);
     const out: Prediction[] = [];
     const seen = new Set<string>();
     const named = new Set<string>();
@@ -141,7 +136,7 @@ export class SizeEvidence {
         push(p);
         continue;
       }
-      const found = matches(pkg, known, onDisk);
+      const found = this.matches(known, onDisk, declaredOf(pkg));
       if (found.length === 0) {
         push({ ...p, versionUncertain: true });
         continue;
@@ -152,7 +147,7 @@ export class SizeEvidence {
       if (named.has(pkg) || !pkg.startsWith('npm:')) continue;
       const known = this.known.get(pkg);
       if (!known) continue;
-      for (const labels of matches(pkg, known, onDisk)) {
+      for (const labels of this.matches(known, onDisk, declaredOf(pkg))) {
         const { ecosystem, name, version } = parseLabel(labels[0]);
         push(
           atRelease(
@@ -185,8 +180,16 @@ export class SizeEvidence {
     return whole.length ? atRelease(p, whole) : p;
   }
 
-  private matches(known: Map<string, string[]>, onDisk: readonly string[]): string[][] {
-    return onDisk.map((sig) => known.get(sig)).filter((l): l is string[] => l !== undefined);
+  /** Per signature on disk that training knows, its releases, narrowed to the declared ones. */
+  private matches(
+    known: Map<string, string[]>,
+    onDisk: readonly string[],
+    declared: readonly string[] | undefined,
+  ): string[][] {
+    return onDisk
+      .map((sig) => known.get(sig))
+      .filter((l): l is string[] => l !== undefined)
+      .map((labels) => asDeclared(labels, declared));
   }
 }
 

@@ -1,4 +1,5 @@
 import { npmCataloger } from '../records/npm';
+import { sortedRecord } from './size-signatures';
 
 /**
  * The versions a layer's npm package directories declare, keyed by package (`npm:NAME`): the `version`
@@ -24,7 +25,5 @@ export function declaredVersions(
     }
   }
   // Keys start with `npm:`, so no package name can make one `__proto__`.
-  const record: Record<string, string[]> = {};
-  for (const k of [...out.keys()].sort()) record[k] = [...(out.get(k) as Set<string>)].sort();
-  return record;
+  return sortedRecord(out);
 }

@@ -102,8 +102,13 @@ export function sizeSignatures(
     out.set(d.key, set);
   }
   // Keys start with `npm:` or `pypi-module:`, so no path part can make one `__proto__`.
+  return sortedRecord(out);
+}
+
+/** A map of sets as a plain record, keys and values sorted (stable JSON for tagsets and manifests). */
+export function sortedRecord(m: ReadonlyMap<string, ReadonlySet<string>>): Record<string, string[]> {
   const record: Record<string, string[]> = {};
-  for (const k of [...out.keys()].sort()) record[k] = [...(out.get(k) as Set<string>)].sort();
+  for (const k of [...m.keys()].sort()) record[k] = [...(m.get(k) as ReadonlySet<string>)].sort();
   return record;
 }
 
