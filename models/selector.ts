@@ -1,4 +1,5 @@
 import type { LoadedExpert } from './expert';
+import { sharedTags } from './layer-tags';
 
 /**
  * The inverted index from tag to the experts whose trees split on it — more precisely, on it as positive
@@ -31,13 +32,11 @@ export class Selector {
     return this.index.size;
   }
 
-  /** Indexes of the selected experts, ascending. */
-  select(tags: Iterable<string>): number[] {
+  /** Indexes of the selected experts, ascending. `count`: the layer's distinct tag count, if known (see sharedTags). */
+  select(tags: Readonly<Record<string, number>>, count?: number): number[] {
     const hit = new Set<number>(this.alwaysOn);
-    for (const t of tags) {
-      const l = this.index.get(t);
-      if (l) for (const i of l) hit.add(i);
-    }
+    for (const t of sharedTags(tags, count, this.index))
+      for (const i of this.index.get(t) as Int32Array) hit.add(i);
     return [...hit].sort((a, b) => a - b);
   }
 }

@@ -278,10 +278,12 @@ export class SyntheticWorld {
   }
 
   tagset(s: SyntheticSample): Tagset {
+    const tags = tokenizePaths(s.paths, this.tokenizer);
     return {
       schema: 'praxi.tagset/v1',
       tokenizer: tokenizerId(this.tokenizer),
-      tags: tokenizePaths(s.paths, this.tokenizer),
+      tags,
+      tagCount: Object.keys(tags).length,
       labels: s.labels,
     };
   }

@@ -337,10 +337,13 @@ export function versionCeiling(
  * whose id hashes lowest, so which variant is held out varies from label to label.
  */
 export function trainingSplits(ds: Dataset): { train: Tagset[]; validation: Tagset[]; test: Tagset[] } {
-  const toTagset = (s: DatasetSample): Tagset => ({
+  // Samples that are predicted (validation, test) carry their tag count, as scanned layers do; training
+  // samples are only indexed, and counting 66M tags costs seconds.
+  const toTagset = (s: DatasetSample, predicted = false): Tagset => ({
     schema: 'praxi.tagset/v1',
     tokenizer: ds.manifest.tokenizer,
     tags: s.tags,
+    ...(predicted ? { tagCount: Object.keys(s.tags).length } : {}),
     labels: s.labels,
     ...(s.also?.length ? { also: s.also } : {}),
     ...(s.sizeSignatures ? { sizeSignatures: s.sizeSignatures } : {}),
@@ -350,7 +353,7 @@ export function trainingSplits(ds: Dataset): { train: Tagset[]; validation: Tags
   const test: Tagset[] = [];
   for (const s of ds.samples) {
     if (s.split === 'test') {
-      test.push(toTagset(s));
+      test.push(toTagset(s, true));
       continue;
     }
     const k = s.labels.join(' ');
@@ -363,12 +366,12 @@ export function trainingSplits(ds: Dataset): { train: Tagset[]; validation: Tags
   const validation: Tagset[] = [];
   for (const [k, list] of byKey) {
     if (k === '' || list.length < 3) {
-      train.push(...list.map(toTagset));
+      train.push(...list.map((s) => toTagset(s)));
       continue;
     }
     const ranks = list.map(rank);
     const held = list[ranks.indexOf(ranks.reduce((a, b) => (b < a ? b : a)))];
-    for (const s of list) (s === held ? validation : train).push(toTagset(s));
+    for (const s of list) (s === held ? validation : train).push(toTagset(s, s === held));
   }
   return { train, validation, test };
 }

@@ -67,11 +67,15 @@ export async function fingerprintLayer(
     // A dpkg status file runs to megabytes: the reader's 1 MiB default would skip it.
     maxContentBytes: RECORDS_MAX_CONTENT_BYTES,
   });
-  const fp: Fingerprint = { tagset: tagsetFromChangeset(read, opts), summary: summarizeLayer(read) };
+  const packages = recordsFromContents(read.contents);
+  const fp: Fingerprint = {
+    tagset: tagsetFromChangeset(read, opts, packages),
+    summary: summarizeLayer(read),
+  };
   const os = osReleaseFromContents(read.contents);
   const records: LayerRecords = {
     schema: 'praxi.layer-records/v1',
-    records: recordsFromContents(read.contents),
+    records: packages,
     ...(os
       ? {
           distro: {
@@ -114,7 +118,7 @@ function summary(
     entries: fp.summary.entries,
     deletions: fp.summary.deletions,
     bytes: fp.summary.bytes,
-    distinctTags: Object.keys(fp.tagset.tags).length,
+    distinctTags: fp.tagset.tagCount ?? Object.keys(fp.tagset.tags).length,
     records: records.records,
     ...(records.distro ? { distro: records.distro } : {}),
     cached,

@@ -1,4 +1,5 @@
 import { npmCataloger } from '../records/npm';
+import type { PackageRecord } from '../records/package-record';
 import { sortedRecord } from './size-signatures';
 
 /**
@@ -14,15 +15,25 @@ import { sortedRecord } from './size-signatures';
 export function declaredVersions(
   contents: ReadonlyArray<{ path: string; data: Buffer }>,
 ): Record<string, string[]> {
+  const records: PackageRecord[] = [];
+  for (const { path, data } of contents)
+    if (npmCataloger.matches(path) && data.length <= npmCataloger.maxBytes)
+      records.push(...npmCataloger.parse(path, data));
+  return declaredVersionsOf(records);
+}
+
+/**
+ * The same from package records already parsed (records/index.ts `recordsFromContents`), so a scan reads
+ * each `package.json` once. Records of other ecosystems are ignored.
+ */
+export function declaredVersionsOf(records: readonly PackageRecord[]): Record<string, string[]> {
   const out = new Map<string, Set<string>>();
-  for (const { path, data } of contents) {
-    if (!npmCataloger.matches(path) || data.length > npmCataloger.maxBytes) continue;
-    for (const r of npmCataloger.parse(path, data)) {
-      const key = `npm:${r.name}`;
-      const set = out.get(key) ?? new Set<string>();
-      set.add(r.version);
-      out.set(key, set);
-    }
+  for (const r of records) {
+    if (r.ecosystem !== 'npm') continue;
+    const key = `npm:${r.name}`;
+    const set = out.get(key) ?? new Set<string>();
+    set.add(r.version);
+    out.set(key, set);
   }
   // Keys start with `npm:`, so no package name can make one `__proto__`.
   return sortedRecord(out);

@@ -8,6 +8,12 @@ export interface Tagset {
   schema: 'praxi.tagset/v1';
   tokenizer: TokenizerId;
   tags: Record<string, number>;
+  /**
+   * How many distinct tags `tags` holds, when the maker knew it. Inference uses it only to choose how to
+   * intersect the layer with a model's vocabulary (models/layer-tags.ts): a missing or wrong count costs
+   * time on a huge layer, never a different finding.
+   */
+  tagCount?: number;
   /** Training data only: the labels (see models/label.ts) of what this sample installed. */
   labels?: string[];
   /**

@@ -97,6 +97,29 @@ describe('model: training, registry, inference, incremental training', () => {
       );
   });
 
+  it('finds the same whichever side it intersects a layer from: tagCount is only a hint', async () => {
+    const model = await loadModel(store, first);
+    let findings = 0;
+    for (const s of w.test) {
+      const fromKeys = { ...s, tagCount: undefined };
+      const want = model.predict(fromKeys);
+      // 1e9 makes every layer probe the model's vocabulary; 0 and a count of 1 walk the layer's own tags.
+      for (const tagCount of [0, 1, 1e9]) {
+        const layer = { ...s, tagCount };
+        assert.deepEqual(model.select(layer), model.select(fromKeys));
+        const got = model.predict(layer);
+        assert.deepEqual(
+          got.map((p) => p.label),
+          want.map((p) => p.label),
+        );
+        // Sums over the shared tags run in another order, so scores may differ in the last bits only.
+        got.forEach((p, i) => assert.ok(Math.abs(p.score - want[i].score) < 1e-9));
+      }
+      findings += want.length;
+    }
+    assert.ok(findings > 0);
+  });
+
   it('refuses tagsets from another tokenizer', async () => {
     const model = await loadModel(store, first);
     const s = { ...w.test[0], tokenizer: { name: 'columbus', version: 'other' } };

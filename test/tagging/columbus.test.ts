@@ -201,6 +201,19 @@ describe('tokenizer ids and tagsets', () => {
       ),
     );
     assert.equal(ts.tags.foo, 7);
+    assert.equal(ts.tagCount, Object.keys(ts.tags).length);
+  });
+
+  it("counts a layer's distinct tags as it makes them, prototype-named parts included", () => {
+    const paths = ['opt/__proto__a', 'opt/__proto__b', 'opt/constructor1', 'opt/constructor2'];
+    for (let i = 0; i < 300; i++) paths.push(`srv/app${i}/mod${i % 7}/file${i}.js`);
+    const ts = tagsetFromChangeset(
+      { entries: paths.map((path) => ({ path, type: 'file' as const, size: 1, mode: 0o644 })) },
+      raw(2),
+    );
+    assert.ok(Object.hasOwn(ts.tags, '__proto__'));
+    assert.ok(Object.keys(ts.tags).length > 50);
+    assert.equal(ts.tagCount, Object.keys(ts.tags).length);
   });
 });
 

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { tarballFiles } from '../../activities/collect/static/npm';
 import { readLayer } from '../../activities/layers/reader';
-import { wantContent } from '../../activities/records';
-import { declaredVersions } from '../../activities/tagging/declared-versions';
+import { recordsFromContents, wantContent } from '../../activities/records';
+import { declaredVersions, declaredVersionsOf } from '../../activities/tagging/declared-versions';
 import { tagsetFromChangeset } from '../../activities/tagging/columbus';
 import {
   npmPackageFile,
@@ -104,24 +104,32 @@ describe('size signatures', () => {
 
   it('reads the version each npm package root declares, and only package roots', () => {
     const json = (o: unknown) => Buffer.from(JSON.stringify(o));
-    assert.deepEqual(
-      declaredVersions([
-        { path: 'usr/lib/node_modules/gopd/package.json', data: json({ name: 'gopd', version: '1.0.1' }) },
-        {
-          path: 'usr/lib/node_modules/x/node_modules/gopd/package.json',
-          data: json({ name: 'gopd', version: '1.2.0' }),
-        },
-        { path: 'app/node_modules/@s/b/package.json', data: json({ name: '@s/b', version: '2.0.0' }) },
-        // A fixture deep inside a package, the application's own manifest, and a broken file: no release.
-        {
-          path: 'app/node_modules/@s/b/test/package.json',
-          data: json({ name: 'fixture', version: '0.0.1' }),
-        },
-        { path: 'app/package.json', data: json({ name: 'app', version: '1.0.0' }) },
-        { path: 'app/node_modules/broken/package.json', data: Buffer.from('{"name":') },
-      ]),
-      { 'npm:@s/b': ['2.0.0'], 'npm:gopd': ['1.0.1', '1.2.0'] },
-    );
+    const contents = [
+      { path: 'usr/lib/node_modules/gopd/package.json', data: json({ name: 'gopd', version: '1.0.1' }) },
+      {
+        path: 'usr/lib/node_modules/x/node_modules/gopd/package.json',
+        data: json({ name: 'gopd', version: '1.2.0' }),
+      },
+      { path: 'app/node_modules/@s/b/package.json', data: json({ name: '@s/b', version: '2.0.0' }) },
+      // A fixture deep inside a package, the application's own manifest, and a broken file: no release.
+      {
+        path: 'app/node_modules/@s/b/test/package.json',
+        data: json({ name: 'fixture', version: '0.0.1' }),
+      },
+      { path: 'app/package.json', data: json({ name: 'app', version: '1.0.0' }) },
+      { path: 'app/node_modules/broken/package.json', data: Buffer.from('{"name":') },
+      // Another ecosystem's record: not a declared npm version.
+      {
+        path: 'usr/lib/python3/dist-packages/gopd-9.9.9.dist-info/METADATA',
+        data: Buffer.from('Metadata-Version: 2.1\nName: gopd\nVersion: 9.9.9\n'),
+      },
+    ];
+    const want = { 'npm:@s/b': ['2.0.0'], 'npm:gopd': ['1.0.1', '1.2.0'] };
+    assert.deepEqual(declaredVersions(contents), want);
+    // A scan passes the records it parsed for the report instead: the same answer from one parse.
+    const records = recordsFromContents(contents);
+    assert.ok(records.some((r) => r.ecosystem === 'pypi'));
+    assert.deepEqual(declaredVersionsOf(records), want);
     assert.deepEqual(declaredVersions([]), {});
   });
 
