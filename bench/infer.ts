@@ -1,6 +1,7 @@
 /**
  * bench/infer: per-layer inference latency (p50/p99, warm), cold load time of the whole model, and the
- * inference process's RSS, on the model bench/train published. Also the native tree evaluator against
+ * peak RSS of a process that does only what an inference worker does (loads the model, reads each layer's
+ * tagset JSON, predicts), on the model bench/train published. Also the native tree evaluator against
  * the WASM path on one booster (the reason inference does not use WASM), and Praxi-Pipeline's published
  * per-layer step time as a reference line.
  *
@@ -10,7 +11,7 @@
  * `praxi --store DIR models install-pretrained`, measured on models/dataset).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDataset, trainingSplits } from '../activities/collect/dataset';
@@ -39,6 +40,21 @@ async function childLoad(dir: string): Promise<void> {
   const model = await loadModel(new LocalStore(dir));
   const ms = performance.now() - t0;
   console.log(JSON.stringify({ ms, experts: model.experts.length, rss: process.memoryUsage().rss }));
+}
+
+/**
+ * An inference worker's footprint: the model plus one layer at a time, read from its JSON as the
+ * inference activity reads a tagset from the store. The bench's own process holds the whole test split,
+ * so its RSS says little about a worker's.
+ */
+async function childInfer(dir: string, layersDir: string): Promise<void> {
+  const model = await loadModel(new LocalStore(dir));
+  let findings = 0;
+  for (const f of readdirSync(layersDir)) {
+    const tagset = JSON.parse(readFileSync(path.join(layersDir, f), 'utf8')) as Tagset;
+    findings += model.predict(tagset).length;
+  }
+  console.log(JSON.stringify({ findings, maxRss: process.resourceUsage().maxRSS * 1024 }));
 }
 
 /** One booster of typical size through both paths: WASM predict (a DMatrix per row) vs native. */
@@ -78,6 +94,7 @@ async function wasmVersusNative(): Promise<{ wasmUs: number; nativeUs: number; m
 
 async function main(): Promise<void> {
   if (arg('child-load')) return childLoad(arg('child-load') as string);
+  if (arg('child-infer')) return childInfer(arg('child-infer') as string, arg('layers-dir') as string);
   const dir = arg('store');
   if (!dir) throw new Error('--store DIR (a store bench/train published into) is required');
   const data = arg('data', '');
@@ -126,15 +143,32 @@ async function main(): Promise<void> {
   times.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
   baseTimes.sort((a, b) => a - b);
-  const rss = process.memoryUsage().rss;
   console.log(
     `warm inference, ${layers.length} layers, ${experts} experts: p50 ${pct(times, 0.5).toFixed(2)} ms, p99 ${pct(times, 0.99).toFixed(2)} ms, ` +
-      `mean selected experts ${(selected / layers.length).toFixed(1)}; base-image layers p50 ${pct(baseTimes, 0.5).toFixed(2)} ms; RSS ${mb(rss)} MB`,
+      `mean selected experts ${(selected / layers.length).toFixed(1)}; base-image layers p50 ${pct(baseTimes, 0.5).toFixed(2)} ms`,
   );
   // On a shared machine wall-clock tails are mostly time spent waiting for a core; CPU time is not.
   console.log(
     `  CPU time per layer (excludes waiting for a core; ~1 ms resolution on some kernels): p50 ${pct(cpu, 0.5).toFixed(2)} ms, p99 ${pct(cpu, 0.99).toFixed(2)} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores`,
   );
+  const layersDir = mkdtempSync(path.join(os.tmpdir(), 'praxi-bench-infer-'));
+  try {
+    layers.forEach((l, i) => writeFileSync(path.join(layersDir, `${i}.json`), JSON.stringify(l)));
+    const out = execFileSync(
+      process.execPath,
+      [__filename, '--child-infer', dir, '--layers-dir', layersDir],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const w = JSON.parse(out.trim().split('\n').pop() as string) as { findings: number; maxRss: number };
+    console.log(
+      `inference worker (fresh process: the model, then the ${layers.length} layers one at a time from JSON): peak RSS ${mb(w.maxRss)} MB; ` +
+        `this bench process, holding the whole split: RSS ${mb(process.memoryUsage().rss)} MB`,
+    );
+  } finally {
+    rmSync(layersDir, { recursive: true, force: true });
+  }
   const v = await wasmVersusNative();
   console.log(
     `one booster (100 trees), per row: WASM ${v.wasmUs.toFixed(1)} µs vs native ${v.nativeUs.toFixed(2)} µs (${(v.wasmUs / v.nativeUs).toFixed(0)}× faster natively; max |Δ| ${v.maxDiff.toExponential(1)})`,
