@@ -138,6 +138,13 @@ describe('collectTrainingData survives a killed worker (real worker processes)',
     await first.kill('SIGKILL');
     // Nothing writes the store now: what is in it is what finished before the kill.
     const beforeKill = await outcomes();
+    // A container the dead worker asked the engine to start may report its start a moment after the
+    // kill. No other worker runs yet, so wait until starts stop arriving before counting them.
+    const totalStarts = () => [...starts.values()].reduce((n, s) => n + s.count, 0);
+    for (let seen = -1, settleBy = Date.now() + 15_000; seen !== totalStarts() && Date.now() < settleBy;) {
+      seen = totalStarts();
+      await new Promise((r) => setTimeout(r, 2000));
+    }
     const startedBeforeKill = new Map([...starts].map(([i, s]) => [i, s.count]));
     assert.ok(
       beforeKill.size >= 2 && beforeKill.size < recipes.length,
