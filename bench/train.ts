@@ -90,7 +90,9 @@ async function main(): Promise<void> {
   const oldAfter = evaluate(after, test);
   const extra = evaluate(after, extraTest);
   console.log(
-    `incremental: +${add.added.length} labels (${add.added.join(', ')}) in ${addS.toFixed(2)} s wall, boosters ${(add.timings.trainMs / 1000).toFixed(2)} s, planning ${(add.timings.planMs / 1000).toFixed(2)} s; reused ${add.manifest.training.expertsReused} experts`,
+    `incremental: +${add.added.length} labels (${add.added.join(', ')}): training ${((add.timings.planMs + add.timings.trainMs) / 1000).toFixed(2)} s ` +
+      `(planning ${(add.timings.planMs / 1000).toFixed(2)} s, boosters ${(add.timings.trainMs / 1000).toFixed(2)} s), ` +
+      `${addS.toFixed(2)} s wall with reading the base manifest and publishing; reused ${add.manifest.training.expertsReused} experts`,
   );
   console.log(
     `old labels version micro-F1 ${before.all.version.micro.f1.toFixed(4)} → ${oldAfter.all.version.micro.f1.toFixed(4)} (Δ ${(oldAfter.all.version.micro.f1 - before.all.version.micro.f1).toFixed(4)}); new labels version F1 ${extra.all.version.micro.f1.toFixed(3)}, package F1 ${extra.all.package.micro.f1.toFixed(3)}`,

@@ -184,7 +184,11 @@ export async function publishTrained(
 ): Promise<ModelManifest> {
   const entries: ExpertEntry[] = [...(opts.base?.experts ?? [])];
   for (const e of trained.experts) entries.push(await putExpert(store, e.bytes, e.artifact));
-  return publishModel(store, trained.draft, entries, { makeCurrent: opts.makeCurrent });
+  // The base version's experts were checked when it was published.
+  return publishModel(store, trained.draft, entries, {
+    makeCurrent: opts.makeCurrent,
+    stored: new Set(opts.base?.experts.map((e) => e.key)),
+  });
 }
 
 export interface AddResult {
@@ -321,6 +325,7 @@ export async function recalibrate(
       training: { ...base.training, expertsTrained: 0, expertsReused: base.experts.length },
     },
     base.experts,
-    opts,
+    // Every one of them was just read.
+    { ...opts, stored: new Set(base.experts.map((e) => e.key)) },
   );
 }

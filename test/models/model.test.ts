@@ -172,6 +172,19 @@ describe('model: training, registry, inference, incremental training', () => {
       publishModel(store, m, m.experts, { version: first }),
       (e) => isPraxiError(e) && /immutable/.test(e.message),
     );
+    // A version never names an expert the store lacks, unless the caller vouches for it (a base's experts).
+    const missing = { ...m.experts[0], key: 'models/experts/sha256/missing.json' };
+    await assert.rejects(
+      publishModel(store, m, [...m.experts, missing], { makeCurrent: false }),
+      (e) => isPraxiError(e) && e.code === 'MODEL_ERROR' && /missing\.json is not stored/.test(e.message),
+    );
+    await assert.rejects(
+      publishModel(store, m, [...m.experts, missing], {
+        makeCurrent: false,
+        stored: new Set(m.experts.map((e) => e.key)),
+      }),
+      (e) => isPraxiError(e) && /missing\.json is not stored/.test(e.message),
+    );
     await assert.rejects(
       rollback(store, 'no-such-version'),
       (e) => isPraxiError(e) && e.code === 'NOT_FOUND',
