@@ -1,3 +1,4 @@
+import { mapLimit } from '../activities/concurrency';
 import { BadInputError } from '../activities/errors';
 import { SizeEvidence } from './size-evidence';
 import type { ObjectStore } from '../activities/store/object-store';
@@ -156,16 +157,11 @@ export async function loadModel(store: ObjectStore, version?: string): Promise<M
   let m = cache.get(key);
   if (!m) {
     m = (async () => {
-      const experts: LoadedExpert[] = new Array(manifest.experts.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < manifest.experts.length) {
-          const i = next++;
-          const entry = manifest.experts[i];
-          experts[i] = new LoadedExpert(entry.id, await getExpert(store, entry));
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, worker));
+      const experts = await mapLimit(
+        manifest.experts,
+        16,
+        async (entry) => new LoadedExpert(entry.id, await getExpert(store, entry)),
+      );
       return new Model(manifest, experts);
     })();
     m.catch(() => cache.delete(key));

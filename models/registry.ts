@@ -1,3 +1,4 @@
+import { mapLimit } from '../activities/concurrency';
 import { createHash } from 'node:crypto';
 import {
   BadInputError,
@@ -125,16 +126,14 @@ export async function publishModel(
 ): Promise<ModelManifest> {
   // One existence check per expert, a few at a time: against S3 each is a round trip, and an add that
   // reuses 1,500 experts used to make them one after another.
-  const unchecked = experts.filter((e) => !opts.stored?.has(e.key));
-  let next = 0;
-  const check = async (): Promise<void> => {
-    while (next < unchecked.length) {
-      const e = unchecked[next++];
+  await mapLimit(
+    experts.filter((e) => !opts.stored?.has(e.key)),
+    16,
+    async (e) => {
       if (!(await store.exists(e.key)))
         throw new PraxiError('MODEL_ERROR', `cannot publish: expert ${e.key} is not stored`);
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, check));
+    },
+  );
   const labels = [...new Set(experts.flatMap((e) => e.labels))].sort();
   const manifest: ModelManifest = {
     schema: MODEL_SCHEMA,

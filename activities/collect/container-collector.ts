@@ -1,3 +1,4 @@
+import { mapLimit } from '../concurrency';
 import type Docker from 'dockerode';
 import { BadInputError, TransientError } from '../errors';
 import type { ObjectStore } from '../store';
@@ -135,15 +136,9 @@ export async function runRecipes<T>(
   work: (item: T, index: number) => Promise<RecipeOutcome>,
   onDone?: (outcome: RecipeOutcome, index: number) => void,
 ): Promise<RecipeOutcome[]> {
-  const out: RecipeOutcome[] = new Array(items.length);
-  let next = 0;
-  async function lane(): Promise<void> {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i], i);
-      onDone?.(out[i], i);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
-  return out;
+  return mapLimit(items, concurrency, async (item, i) => {
+    const outcome = await work(item, i);
+    onDone?.(outcome, i);
+    return outcome;
+  });
 }

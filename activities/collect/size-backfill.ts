@@ -1,3 +1,4 @@
+import { mapLimit } from '../concurrency';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageOf, parseLabel } from '../../models/label';
@@ -84,21 +85,17 @@ export async function addSizeSignatures(
   const result: BackfillResult = { signed: 0, unsigned: 0, declared: 0, releases: wanted.size, failed: [] };
   const npmSigs = new Map<string, string | undefined>();
   const wheels = new Map<string, WheelContents>();
-  const queue = [...wanted].sort();
   let done = 0;
-  const worker = async () => {
-    for (let label = queue.shift(); label; label = queue.shift()) {
-      try {
-        if (label.startsWith('npm:')) npmSigs.set(label, await releases.npm(label));
-        else wheels.set(label, await releases.pypi(label));
-      } catch (e) {
-        // One release the registry no longer serves leaves its samples unsigned, not the whole dataset.
-        result.failed.push(`${label}: ${(e as Error).message}`);
-      }
-      opts.progress?.(++done, wanted.size);
+  await mapLimit([...wanted].sort(), opts.concurrency ?? 8, async (label) => {
+    try {
+      if (label.startsWith('npm:')) npmSigs.set(label, await releases.npm(label));
+      else wheels.set(label, await releases.pypi(label));
+    } catch (e) {
+      // One release the registry no longer serves leaves its samples unsigned, not the whole dataset.
+      result.failed.push(`${label}: ${(e as Error).message}`);
     }
-  };
-  await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
+    opts.progress?.(++done, wanted.size);
+  });
 
   const signaturesOf = (s: DatasetSample): Record<string, string[]> => {
     const out: Record<string, string[]> = {};

@@ -1,3 +1,4 @@
+import { mapLimit } from '../concurrency';
 import type { Config } from '../../config/schema';
 import { type Ecosystem, parseLabel } from '../../models/label';
 import { isPraxiError } from '../errors';
@@ -77,17 +78,14 @@ export async function latestIndexFrom(
   const queue = [
     ...new Map((opts.packages ?? []).map((p) => [`${p.ecosystem}:${p.name}`, p])).values(),
   ].filter((p) => (p.ecosystem === 'pypi' && cfg.pypiJsonApi) || (p.ecosystem === 'npm' && cfg.npmRegistry));
-  const worker = async () => {
-    for (let p = queue.shift(); p; p = queue.shift()) {
-      const base = p.ecosystem === 'pypi' ? cfg.pypiJsonApi! : cfg.npmRegistry!;
-      try {
-        entries.push(...(await fetchReleases(p.ecosystem as 'pypi' | 'npm', p.name, base)));
-      } catch (e) {
-        problems.push(`${p.ecosystem}:${p.name}: ${(e as Error).message}`);
-      }
+  await mapLimit(queue, opts.concurrency ?? 4, async (p) => {
+    const base = p.ecosystem === 'pypi' ? cfg.pypiJsonApi! : cfg.npmRegistry!;
+    try {
+      entries.push(...(await fetchReleases(p.ecosystem as 'pypi' | 'npm', p.name, base)));
+    } catch (e) {
+      problems.push(`${p.ecosystem}:${p.name}: ${(e as Error).message}`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, queue.length) }, worker));
+  });
   return { index: buildLatestIndex(entries), problems };
 }
 
