@@ -1,3 +1,5 @@
+import type { Tagset } from '../activities/tagging/tagset';
+
 /**
  * The tags a layer shares with a model's vocabulary, found from whichever side is smaller.
  *
@@ -16,18 +18,20 @@
  */
 const PROBE_ADVANTAGE = 2;
 
+/** What inference reads of a layer's tags: the tags, and their number when the maker knew it. */
+export type LayerTags = Pick<Tagset, 'tags' | 'tagCount'>;
+
 /**
- * The layer's tags that are keys of `vocabulary`, each once. `count` is the layer's number of distinct tags
- * when known (Tagset.tagCount): it only picks the side to walk, so a wrong or missing count costs time,
- * never a different answer. The order is the walked side's, so it is the same for the same layer.
+ * The layer's tags that are keys of `vocabulary`, each once. `tagCount` only picks the side to walk, so a
+ * wrong or missing count costs time, never a different answer. The order is the walked side's, so it is
+ * the same for the same layer.
  */
 export function sharedTags(
-  tags: Readonly<Record<string, number>>,
-  count: number | undefined,
+  { tags, tagCount }: LayerTags,
   vocabulary: ReadonlyMap<string, unknown>,
 ): string[] {
   const out: string[] = [];
-  if (count !== undefined && count * PROBE_ADVANTAGE > vocabulary.size) {
+  if (tagCount !== undefined && tagCount * PROBE_ADVANTAGE > vocabulary.size) {
     for (const t of vocabulary.keys()) if (Object.hasOwn(tags, t)) out.push(t);
   } else {
     for (const t of Object.keys(tags)) if (vocabulary.has(t)) out.push(t);

@@ -56,7 +56,7 @@ export class Model {
   /** Ids of the experts this layer shares a split tag with. */
   select(tagset: Tagset): string[] {
     this.checkTokenizer(tagset);
-    return this.selector.select(tagset.tags, tagset.tagCount).map((i) => this.experts[i].id);
+    return this.selector.select(tagset).map((i) => this.experts[i].id);
   }
 
   predictExperts(tagset: Tagset, expertIds: readonly string[]): RawScore[] {
@@ -65,7 +65,7 @@ export class Model {
       if (i === undefined) throw new BadInputError(`model ${this.version} has no expert ${id}`);
       return i;
     });
-    const margins = this.engine.margins(tagset.tags, tagset.tagCount, indexes);
+    const margins = this.engine.margins(tagset, indexes);
     const out: RawScore[] = [];
     indexes.forEach((i, k) => {
       const e = this.experts[i];
@@ -88,14 +88,10 @@ export class Model {
       // Scoring every expert the layer's tags move finds the same: an expert the selector would skip has
       // none of its positive evidence here, so no booster of it reaches its threshold.
       this.checkTokenizer(tagset);
-      ({ experts: indexes, margins } = this.engine.touched(
-        tagset.tags,
-        tagset.tagCount,
-        this.selector.alwaysOn,
-      ));
+      ({ experts: indexes, margins } = this.engine.touched(tagset, this.selector.alwaysOn));
     } else {
       indexes = this.select(tagset).map((id) => this.indexOf.get(id) as number);
-      margins = this.engine.margins(tagset.tags, tagset.tagCount, indexes);
+      margins = this.engine.margins(tagset, indexes);
     }
     const raw: RawScore[] = [];
     indexes.forEach((i, k) => {

@@ -1,5 +1,5 @@
 import type { LoadedExpert } from './expert';
-import { sharedTags } from './layer-tags';
+import { type LayerTags, sharedTags } from './layer-tags';
 
 /**
  * The inference engine for many experts at once. Depth-1 trees over presence features make each
@@ -56,16 +56,11 @@ export class ScoringEngine {
    * For a model whose experts are all linear: the experts (ascending model index) that some tag of the
    * layer moves, with their boosters' margins, plus `also`. One pass over the layer's tags, where selecting
    * experts first and then scoring them takes two: on a layer of 100k tags those passes are most of the
-   * time. An expert no tag moves scores its empty-layer margin. `count` is the layer's distinct tag count
-   * when known (see sharedTags).
+   * time. An expert no tag moves scores its empty-layer margin.
    */
-  touched(
-    tags: Readonly<Record<string, number>>,
-    count: number | undefined,
-    also: readonly number[] = [],
-  ): { experts: number[]; margins: number[][] } {
+  touched(layer: LayerTags, also: readonly number[] = []): { experts: number[]; margins: number[][] } {
     if (!this.linear) throw new Error('touched() needs every expert linear');
-    const touched = this.accumulate(tags, count);
+    const touched = this.accumulate(layer);
     const experts = new Set<number>(also);
     for (const g of touched) experts.add(this.expertOf[g]);
     const sorted = [...experts].sort((a, b) => a - b);
@@ -77,10 +72,10 @@ export class ScoringEngine {
   }
 
   /** Adds each tag's deltas into `acc`; returns the boosters touched (the caller zeroes them). */
-  private accumulate(tags: Readonly<Record<string, number>>, count: number | undefined): number[] {
+  private accumulate(layer: LayerTags): number[] {
     const touched: number[] = [];
     const acc = this.acc;
-    for (const t of sharedTags(tags, count, this.postings)) {
+    for (const t of sharedTags(layer, this.postings)) {
       const p = this.postings.get(t) as { ids: Int32Array; delta: Float64Array };
       for (let k = 0; k < p.ids.length; k++) {
         const g = p.ids[k];
@@ -92,18 +87,14 @@ export class ScoringEngine {
   }
 
   /** Margins of every booster of the given experts (by model index), in expert then booster order. */
-  margins(
-    tags: Readonly<Record<string, number>>,
-    count: number | undefined,
-    experts: readonly number[],
-  ): number[][] {
-    const touched = this.accumulate(tags, count);
+  margins(layer: LayerTags, experts: readonly number[]): number[][] {
+    const touched = this.accumulate(layer);
     const acc = this.acc;
     let lookup: Map<string, number> | undefined;
     const out = experts.map((i) => {
       const ids = this.boosterIds[i];
       if (!ids) {
-        lookup ??= new Map(Object.entries(tags));
+        lookup ??= new Map(Object.entries(layer.tags));
         return this.experts[i].margins(lookup);
       }
       return Array.from(ids, (g) => this.empty[g] + acc[g]);

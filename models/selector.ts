@@ -1,5 +1,5 @@
 import type { LoadedExpert } from './expert';
-import { sharedTags } from './layer-tags';
+import { type LayerTags, sharedTags } from './layer-tags';
 
 /**
  * The inverted index from tag to the experts whose trees split on it — more precisely, on it as positive
@@ -32,10 +32,10 @@ export class Selector {
     return this.index.size;
   }
 
-  /** Indexes of the selected experts, ascending. `count`: the layer's distinct tag count, if known (see sharedTags). */
-  select(tags: Readonly<Record<string, number>>, count?: number): number[] {
+  /** Indexes of the selected experts, ascending. */
+  select(layer: LayerTags): number[] {
     const hit = new Set<number>(this.alwaysOn);
-    for (const t of sharedTags(tags, count, this.index))
+    for (const t of sharedTags(layer, this.index))
       for (const i of this.index.get(t) as Int32Array) hit.add(i);
     return [...hit].sort((a, b) => a - b);
   }

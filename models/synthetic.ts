@@ -1,4 +1,4 @@
-import { tokenizePaths, tokenizerId, type TokenizerOptions } from '../activities/tagging/columbus';
+import { tokenizePathsCounted, tokenizerId, type TokenizerOptions } from '../activities/tagging/columbus';
 import type { Tagset } from '../activities/tagging/tagset';
 import { type Ecosystem, formatLabel } from './label';
 
@@ -278,12 +278,12 @@ export class SyntheticWorld {
   }
 
   tagset(s: SyntheticSample): Tagset {
-    const tags = tokenizePaths(s.paths, this.tokenizer);
+    const { tags, count } = tokenizePathsCounted(s.paths, this.tokenizer);
     return {
       schema: 'praxi.tagset/v1',
       tokenizer: tokenizerId(this.tokenizer),
       tags,
-      tagCount: Object.keys(tags).length,
+      tagCount: count,
       labels: s.labels,
     };
   }

@@ -274,9 +274,17 @@ function grow<T extends Int32Array | Float64Array>(a: T, min: number): T {
 
 /** Tags and their counts for a bag of paths. Keys are sorted; the result does not depend on path order. */
 export function tokenizePaths(paths: Iterable<string>, opts: TokenizerOptions = {}): Record<string, number> {
+  return tokenizePathsCounted(paths, opts).tags;
+}
+
+/** {@link tokenizePaths}, with how many distinct tags it made (Tagset.tagCount). */
+export function tokenizePathsCounted(
+  paths: Iterable<string>,
+  opts: TokenizerOptions = {},
+): { tags: Record<string, number>; count: number } {
   const counter = new PathTokenCounter(opts);
   for (const path of paths) counter.addPath(path);
-  return counter.tags();
+  return counter.tagsWithCount();
 }
 
 /**
@@ -290,9 +298,12 @@ export function tagsetFromChangeset(
   opts: TokenizerOptions = {},
   records?: readonly PackageRecord[],
 ): Tagset {
-  const counter = new PathTokenCounter(opts);
-  for (const e of changeset.entries) counter.addPath(e.path);
-  const { tags, count } = counter.tagsWithCount();
+  const { tags, count } = tokenizePathsCounted(
+    (function* () {
+      for (const e of changeset.entries) yield e.path;
+    })(),
+    opts,
+  );
   return {
     schema: 'praxi.tagset/v1',
     tokenizer: tokenizerId(opts),

@@ -14,17 +14,18 @@ describe('sharedTags', () => {
   const want = ['__proto__', 'constructor', 'numpy'];
 
   it('walks the layer when it is small or its size is unknown', () => {
-    assert.deepEqual(sharedTags(tags, undefined, vocabulary).sort(), want);
-    assert.deepEqual(sharedTags(tags, 1, vocabulary).sort(), want);
+    assert.deepEqual(sharedTags({ tags }, vocabulary).sort(), want);
+    assert.deepEqual(sharedTags({ tags, tagCount: 1 }, vocabulary).sort(), want);
   });
 
   it('probes the layer for each vocabulary tag when the layer is the bigger side', () => {
-    assert.deepEqual(sharedTags(tags, 1_000_000, vocabulary).sort(), want);
+    assert.deepEqual(sharedTags({ tags, tagCount: 1_000_000 }, vocabulary).sort(), want);
   });
 
   it('a wrong count changes the side, not the answer', () => {
-    for (const count of [0, 3, 5, 6, 1e9]) assert.deepEqual(sharedTags(tags, count, vocabulary).sort(), want);
-    assert.deepEqual(sharedTags({}, 1e9, vocabulary), []);
-    assert.deepEqual(sharedTags(tags, 1e9, new Map()), []);
+    for (const count of [0, 3, 5, 6, 1e9])
+      assert.deepEqual(sharedTags({ tags, tagCount: count }, vocabulary).sort(), want);
+    assert.deepEqual(sharedTags({ tags: {}, tagCount: 1e9 }, vocabulary), []);
+    assert.deepEqual(sharedTags({ tags, tagCount: 1e9 }, new Map()), []);
   });
 });
